@@ -1,0 +1,143 @@
+/**
+ * The one place where modules are wired together: config → database →
+ * services → Fastify routes. Tests build the same app with other options.
+ */
+import Fastify, { type FastifyInstance } from "fastify";
+import cookie from "@fastify/cookie";
+import rateLimit from "@fastify/rate-limit";
+import swagger from "@fastify/swagger";
+import swaggerUi from "@fastify/swagger-ui";
+import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
+import type { Redis } from "ioredis";
+import { Type } from "typebox";
+import type { Config } from "./config";
+import type { Database } from "./infra/db";
+import { installAuth } from "./http/auth";
+import { createIdempotencyRepository, installIdempotency } from "./http/idempotency";
+import { installMetrics } from "./http/metrics";
+import { installProblemHandlers } from "./http/problem";
+import { ProblemSchema, responses } from "./http/schemas";
+import { validatorCompiler } from "./http/validation";
+import { createAuthService, createLogNotifier, createPartiesRepository, createPartiesService, partiesRoutes, type Notifier } from "./parties";
+import { systemClock, type Clock } from "./shared/clock";
+import { DomainError } from "./shared/errors";
+import { newId, type NewId } from "./shared/ids";
+
+export interface AppDeps {
+  config: Config;
+  db: Database;
+  redis?: Redis | undefined;
+  clock?: Clock;
+  newId?: NewId;
+  notifier?: Notifier;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the Fastify app with every module; does not listen. */
+export async function buildApp(deps: AppDeps) {
+  const { config, db } = deps;
+  const clock = deps.clock ?? systemClock;
+  const ids = deps.newId ?? newId;
+
+  const app = Fastify({
+    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] },
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : ids("req");
+    },
+    trustProxy: config.env === "production",
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addSchema(ProblemSchema);
+  installProblemHandlers(app);
+  app.addHook("onRequest", async (request, reply) => {
+    void reply.header("x-request-id", request.id);
+  });
+
+  const repo = createPartiesRepository(db.prisma);
+  const notifier = deps.notifier ?? createLogNotifier((msg, fields) => app.log.info(fields, msg));
+  const parties = createPartiesService({ repo, clock, newId: ids, identityHashKey: config.identityHashKey });
+  const auth = createAuthService({
+    repo, clock, newId: ids, notifier,
+    sessionSecret: config.sessionSecret,
+    sessionTtlSeconds: config.sessionTtlSeconds,
+    otpTtlSeconds: config.otpTtlSeconds,
+    devMode: config.devMode,
+  });
+
+  // The docs routes are public and added by the plugin: mark them so the access check lets them through.
+  app.addHook("onRoute", (route) => {
+    if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), access: "public" };
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: { title: "Shiftex API", version: "1", description: "Open short-term labour exchange. Errors are application/problem+json." },
+      components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer" }, session: { type: "apiKey", in: "cookie", name: "shiftex_session" } } },
+      security: [{ apiKey: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
+
+  await app.register(cookie);
+  installAuth(app, auth);
+  const metrics = installMetrics(app);
+  await app.register(rateLimit, {
+    global: true,
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    hook: "preHandler",
+    ...(deps.redis ? { redis: deps.redis, nameSpace: "shiftex:rl:" } : {}),
+    keyGenerator: (req) => req.principal?.callerId ?? req.ip,
+    errorResponseBuilder: (_req, ctx) => {
+      const err = new DomainError("rate_limited", `rate limit of ${ctx.max} requests per ${ctx.after} exceeded; retry later`);
+      return Object.assign(err, { statusCode: 429, retryAfter: Math.ceil(ctx.ttl / 1000) });
+    },
+  });
+  installIdempotency(app, createIdempotencyRepository(db.sql), () => clock.now());
+
+  app.get("/health", {
+    config: { access: "public", rateLimit: false },
+    schema: { tags: ["ops"], summary: "Process is alive", response: { 200: Type.Object({ status: Type.Literal("ok") }) } },
+  }, async () => ({ status: "ok" as const }));
+
+  app.get("/ready", {
+    config: { access: "public", rateLimit: false },
+    schema: { tags: ["ops"], summary: "Database (and Redis, when configured) reachable", response: responses({ 200: Type.Object({ status: Type.Literal("ready"), database: Type.String(), redis: Type.String() }), 503: Type.Ref("Problem") }) },
+  }, async () => {
+    try {
+      await db.sql.query("SELECT 1");
+    } catch {
+      throw new DomainError("not_ready", "the database is not reachable");
+    }
+    let redis = "not configured";
+    if (deps.redis) {
+      try {
+        await deps.redis.ping();
+        redis = "ok";
+      } catch {
+        throw new DomainError("not_ready", "Redis is not reachable");
+      }
+    }
+    return { status: "ready" as const, database: db.kind, redis };
+  });
+
+  app.get("/metrics", {
+    config: { access: "public", rateLimit: false },
+    schema: { tags: ["ops"], summary: "Prometheus metrics", hide: false },
+  }, async (_req, reply) => reply.type(metrics.contentType).send(await metrics.metrics()));
+
+  await app.register(partiesRoutes, {
+    parties, auth,
+    secureCookies: config.env === "production",
+    sessionTtlSeconds: config.sessionTtlSeconds,
+  });
+
+  return { app: app as unknown as FastifyInstance, services: { parties, auth }, metrics };
+}
+export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

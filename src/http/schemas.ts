@@ -1,0 +1,53 @@
+/** TypeBox schemas shared by every route: problems, ids, pagination. */
+import { Type, type TSchema } from "typebox";
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.String(),
+    instance: Type.Optional(Type.String()),
+    field: Type.Optional(Type.String()),
+    requestId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true, $id: "Problem", description: "RFC 9457 problem details" },
+);
+
+const problemRef = Type.Ref("Problem");
+
+/** The error responses every authenticated route can give. */
+export const problems = {
+  400: problemRef,
+  401: problemRef,
+  403: problemRef,
+  404: problemRef,
+  409: problemRef,
+  413: problemRef,
+  415: problemRef,
+  422: problemRef,
+  429: problemRef,
+} as const;
+
+/** Response map: the success schema(s) plus the shared problem responses. */
+export function responses<S extends Record<number, TSchema>>(ok: S): S & typeof problems {
+  return { ...problems, ...ok };
+}
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+export const IdempotencyHeaders = Type.Object({
+  "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: "Makes a retried POST safe" })),
+});
+
+export const ListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+    after: Type.Optional(Type.String({ maxLength: 64, description: "Return items whose id sorts after this one" })),
+  },
+  { additionalProperties: false },
+);
+
+export const DateString = Type.String({ format: "date", description: "Local date YYYY-MM-DD (Asia/Shanghai)" });
+export const DateTimeString = Type.String({ format: "date-time" });

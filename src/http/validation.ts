@@ -1,0 +1,69 @@
+/**
+ * Request validation: JSON bodies are checked strictly (no type coercion, no
+ * silently dropped unknown fields), while path params, query strings and
+ * headers arrive as text and are coerced to the schema's types.
+ */
+import { Ajv, type ErrorObject } from "ajv";
+import addFormats from "ajv-formats";
+import type { FastifySchemaCompiler } from "fastify";
+
+function makeAjv(coerce: boolean): Ajv {
+  const ajv = new Ajv({
+    allErrors: false,
+    coerceTypes: coerce ? "array" : false,
+    removeAdditional: false,
+    useDefaults: true,
+    strict: false,
+  });
+  (addFormats as unknown as (a: Ajv) => void)(ajv);
+  return ajv;
+}
+
+const strictAjv = makeAjv(false);
+const coercingAjv = makeAjv(true);
+
+/** Fastify validator compiler choosing strict or coercing Ajv by request part. */
+export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  const ajv = httpPart === "body" ? strictAjv : coercingAjv;
+  const validate = ajv.compile(schema as object);
+  return (data: unknown) => {
+    if (validate(data)) return { value: data };
+    return { error: toValidationError(validate.errors ?? []) };
+  };
+};
+
+/** Fastify wants an Error whose `validation` holds the Ajv errors. */
+function toValidationError(errors: ErrorObject[]): Error {
+  const err = new Error(errors.map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}`).join("; "));
+  (err as Error & { validation: ErrorObject[] }).validation = errors;
+  return err;
+}
+
+/** The JSON-pointer of the field an Ajv error is about, including a missing or unknown property's name. */
+export function fieldOf(error: ErrorObject, part: string): string {
+  let pointer = error.instancePath;
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === "required" && typeof params["missingProperty"] === "string") {
+    pointer += `/${params["missingProperty"]}`;
+  } else if (error.keyword === "additionalProperties" && typeof params["additionalProperty"] === "string") {
+    pointer += `/${params["additionalProperty"]}`;
+  }
+  return `/${part}${pointer}`;
+}
+
+/** A human sentence for an Ajv error, naming the field. */
+export function messageOf(error: ErrorObject, field: string): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case "required":
+      return `${field} is required`;
+    case "additionalProperties":
+      return `${field} is not a known field`;
+    case "type":
+      return `${field} must be of type ${String(params["type"])}`;
+    case "enum":
+      return `${field} must be one of ${(params["allowedValues"] as unknown[]).join(", ")}`;
+    default:
+      return `${field} ${error.message ?? "is invalid"}`;
+  }
+}

@@ -1,0 +1,71 @@
+/** Process entry: config → database (migrated) → app → listen. */
+import path from "node:path";
+import { Redis } from "ioredis";
+import { buildApp } from "./app";
+import { config, ConfigError } from "./config";
+import { openDatabase } from "./infra/db";
+import { migrate } from "./infra/migrate";
+import { createPartiesRepository, seedDemo } from "./parties";
+
+const started = process.hrtime.bigint();
+let cfg;
+try {
+  cfg = config();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(`Shiftex cannot start: ${err.message}`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: path.join(cfg.dataDir, "pglite") });
+const migration = await migrate(db.sql);
+const redis = cfg.redisUrl ? new Redis(cfg.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
+const { app, services } = await buildApp({ config: cfg, db, redis });
+if (migration.applied.length > 0) app.log.info({ applied: migration.applied }, "migrations applied");
+
+const expired = await services.parties.expireLicences();
+if (expired > 0) app.log.info({ expired }, "licences expired");
+// Licences run out at midnight; checking hourly keeps the stored status close to the truth.
+const sweeper = setInterval(() => {
+  services.parties.expireLicences().catch((err: unknown) => app.log.error({ err }, "licence expiry sweep failed"));
+}, 3_600_000);
+sweeper.unref();
+
+let seedSummary: Awaited<ReturnType<typeof seedDemo>> | undefined;
+if (cfg.seedDemo) {
+  seedSummary = await seedDemo({ ...services, repo: createPartiesRepository(db.prisma), secret: cfg.sessionSecret });
+}
+
+await app.listen({ port: cfg.port, host: cfg.host });
+const address = app.server.address();
+const port = typeof address === "object" && address ? address.port : cfg.port;
+const base = cfg.publicUrl.replace(/:\d+$/, `:${port}`);
+const ms = Number(process.hrtime.bigint() - started) / 1e6;
+
+const lines = [
+  "",
+  `Shiftex is up in ${Math.round(ms)} ms on ${db.kind === "pglite" ? `embedded PGlite (${path.join(cfg.dataDir, "pglite")})` : "PostgreSQL"}`,
+  `  API docs     ${base}/docs`,
+  `  Health       ${base}/health   Ready ${base}/ready   Metrics ${base}/metrics`,
+  `  Worker login ${base}/login${cfg.devMode ? "   (dev mode: the one-time code is shown on the page)" : ""}`,
+];
+if (seedSummary) {
+  lines.push("", "Demo data (npm run seed re-runs it; nothing is duplicated):");
+  for (const k of seedSummary.keys) lines.push(`  ${k.label.padEnd(24)} Authorization: Bearer ${k.apiKey}`);
+  lines.push(`  workers: 40 demo workers, phones ${seedSummary.workerPhones[0]} … ${seedSummary.workerPhones.at(-1)}`);
+  lines.push(`  try: curl -H 'Authorization: Bearer ${seedSummary.keys[0]!.apiKey}' ${base}/v1/organisations`);
+}
+console.log(lines.join("\n"));
+
+async function shutdown(signal: string) {
+  app.log.info({ signal }, "shutting down");
+  clearInterval(sweeper);
+  await app.close();
+  redis?.disconnect();
+  await db.close();
+  process.exit(0);
+}
+process.once("SIGINT", () => void shutdown("SIGINT"));
+process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -1,0 +1,47 @@
+/**
+ * Identifiers: a prefix naming the kind plus a time-ordered random part, so
+ * ids sort roughly by creation and say what they are ("org_…", "wrk_…").
+ */
+import { randomBytes } from "node:crypto";
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
+
+function base32(bytes: Uint8Array): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const b of bytes) {
+    value = (value << 8) | b;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += ALPHABET[(value << (5 - bits)) & 31];
+  return out;
+}
+
+export type IdPrefix = "org" | "lic" | "key" | "wrk" | "otp" | "ses" | "req" | string;
+
+/** Generates ids; injected so tests and replays can be deterministic. */
+export type NewId = (prefix: IdPrefix) => string;
+
+/** Time-ordered random id: 48-bit milliseconds + 80 random bits, base32. */
+export const newId: NewId = (prefix) => {
+  const bytes = new Uint8Array(16);
+  const ms = Date.now();
+  bytes[0] = Math.floor(ms / 2 ** 40) & 0xff;
+  bytes[1] = Math.floor(ms / 2 ** 32) & 0xff;
+  bytes[2] = (ms >>> 24) & 0xff;
+  bytes[3] = (ms >>> 16) & 0xff;
+  bytes[4] = (ms >>> 8) & 0xff;
+  bytes[5] = ms & 0xff;
+  bytes.set(randomBytes(10), 6);
+  return `${prefix}_${base32(bytes)}`;
+};
+
+/** A random secret token (API keys, session tokens), URL-safe. */
+export function newSecret(prefix: string, bytes = 24): string {
+  return `${prefix}_${randomBytes(bytes).toString("base64url")}`;
+}
