@@ -26,7 +26,9 @@ const coercingAjv = makeAjv(true);
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === "body" ? strictAjv : coercingAjv;
   const validate = ajv.compile(schema as object);
-  return (data: unknown) => {
+  return (input: unknown) => {
+    // An absent body reads as {}: required fields are then reported by name, and all-optional bodies may be left out.
+    const data = httpPart === "body" && (input === undefined || input === null) ? {} : input;
     if (validate(data)) return { value: data };
     return { error: toValidationError(validate.errors ?? []) };
   };

@@ -42,7 +42,7 @@ function sha256(s: string): string {
 
 export function createAuthService(deps: AuthDeps) {
   const { repo, clock } = deps;
-  const keyCache = new Map<string, { principal: Principal | null; until: number }>();
+  const keyCache = new Map<string, { principal: Principal; until: number }>();
   const keyed = (s: string) => createHmac("sha256", deps.sessionSecret).update(s).digest("hex");
 
   return {
@@ -74,8 +74,11 @@ export function createAuthService(deps: AuthDeps) {
         row && !row.revokedAt
           ? { role: row.role, organisationId: row.organisationId, workerId: null, credentialId: row.id, callerId: row.id }
           : null;
-      if (keyCache.size > 10_000) keyCache.clear();
-      keyCache.set(hash, { principal, until: now + KEY_CACHE_MS });
+      // Only valid keys are cached: an unknown key may be issued a moment later.
+      if (principal) {
+        if (keyCache.size > 10_000) keyCache.clear();
+        keyCache.set(hash, { principal, until: now + KEY_CACHE_MS });
+      }
       return principal;
     },
 

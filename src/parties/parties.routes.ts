@@ -46,8 +46,8 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
   for (const action of ["verify", "suspend", "reinstate"] as const) {
     app.post(`/v1/licences/:id/${action}`, {
       config: { access: ["operator"], idempotent: false },
-      schema: { tags, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a licence (operator)`, params: IdParams, body: Type.Optional(S.LicenceActionBody), response: responses({ 200: S.Licence }) },
-    }, async (req) => parties.setLicenceStatus(req.params.id, action, req.body?.reason));
+      schema: { tags, summary: `${action[0]!.toUpperCase()}${action.slice(1)} a licence (operator)`, params: IdParams, body: S.LicenceActionBody, response: responses({ 200: S.Licence }) },
+    }, async (req) => parties.setLicenceStatus(req.params.id, action, req.body.reason));
   }
 
   app.post("/v1/organisations/:id/api-keys", {

@@ -1,0 +1,83 @@
+/**
+ * Builds the real app on a fresh database and listens on an ephemeral
+ * loopback port: tests talk real HTTP to it with fetch.
+ */
+import { buildApp, type BuiltApp } from "../../src/app";
+import { loadConfig, type Config } from "../../src/config";
+import { createPartiesRepository, seedDemo, type Notifier } from "../../src/parties";
+import type { Clock } from "../../src/shared/clock";
+import { createTestDatabase, type TestDatabase } from "./database";
+import type { Backend } from "./services";
+
+export interface TestApp {
+  readonly baseUrl: string;
+  readonly built: BuiltApp;
+  readonly database: TestDatabase;
+  readonly config: Config;
+  readonly sentCodes: { phone: string; code: string }[];
+  /** The demo data (API keys by label, organisations, worker phones). */
+  readonly demo: Awaited<ReturnType<typeof seedDemo>>;
+  key(label: string): string;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  clock?: Clock;
+  redis?: import("ioredis").Redis;
+  seed?: boolean;
+}
+
+export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
+  const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DEV_MODE: "true", ...options.env });
+  const database = await createTestDatabase(backend);
+  const sentCodes: { phone: string; code: string }[] = [];
+  const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
+  const built = await buildApp({ config, db: database.db, notifier, redis: options.redis, ...(options.clock ? { clock: options.clock } : {}) });
+  const demo = await seedDemo({ ...built.services, repo: createPartiesRepository(database.db.prisma), secret: config.sessionSecret });
+  await built.app.listen({ port: 0, host: "127.0.0.1" });
+  const address = built.app.server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    built,
+    database,
+    config,
+    sentCodes,
+    demo,
+    key(label) {
+      const k = demo.keys.find((x) => x.label === label);
+      if (!k) throw new Error(`no demo key labelled ${label}`);
+      return k.apiKey;
+    },
+    async close() {
+      await built.app.close();
+      await database.drop();
+    },
+  };
+}
+
+/** fetch with JSON in and out. */
+export async function call(
+  app: TestApp,
+  method: string,
+  path: string,
+  options: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; cookie?: string } = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers["authorization"] = `Bearer ${options.key}`;
+  if (options.cookie) headers["cookie"] = options.cookie;
+  let body: string | undefined;
+  if (options.rawBody !== undefined) body = options.rawBody;
+  else if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
+  const res = await fetch(`${app.baseUrl}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON: keep the text */
+  }
+  return { status: res.status, body: parsed, headers: res.headers };
+}

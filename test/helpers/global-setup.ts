@@ -1,0 +1,15 @@
+// Runs once before the suites: says which services are in use, and fails fast in CI when one is missing.
+import { postgresUrl, redisUrl, servicesRequired } from "./services";
+
+export default function setup(): void {
+  const missing: string[] = [];
+  if (!postgresUrl) missing.push("DATABASE_URL (PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/postgres)");
+  if (!redisUrl) missing.push("REDIS_URL (e.g. redis://127.0.0.1:6379)");
+  if (missing.length === 0) {
+    console.log("[shiftex tests] PostgreSQL and Redis suites enabled; PGlite suites always run");
+    return;
+  }
+  const line = `[shiftex tests] skipping suites that need ${missing.join(" and ")}; set the variable(s) to run them`;
+  if (servicesRequired) throw new Error(`REQUIRE_SERVICES=1 but ${line.replace("[shiftex tests] skipping", "missing:")}`);
+  console.log(line);
+}
