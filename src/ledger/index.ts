@@ -1,0 +1,44 @@
+/** The in-memory double-entry ledger: createAccounts, createTransfers, expirePending, restore, queries, invariants. */
+export { Ledger } from "./ledger";
+/** Limits and the reserved-id helpers of the ledger core. */
+export { MAX_AMOUNT, MAX_NOW_MS, MAX_TIMEOUT_MS, RESERVED_ID_PREFIX, expireRecordId } from "./ledger";
+/** Account codes, account and transfer flag bitmasks, and every result code, as runtime values. */
+export {
+  ACCOUNT_CODES,
+  ACCOUNT_FLAGS_ALL,
+  AccountFlags,
+  CREATE_ACCOUNT_RESULTS,
+  CREATE_TRANSFER_RESULTS,
+  TRANSFER_FLAGS_ALL,
+  TransferFlags,
+} from "./ledger.types";
+/** Shapes of accounts, transfers, results and reports. */
+export type {
+  AccountBalances,
+  AccountCode,
+  AccountInput,
+  AccountRecord,
+  AccountSnapshot,
+  CreateAccountResult,
+  CreateAccountsOutcome,
+  CreateTransferResult,
+  CreateTransfersOutcome,
+  InvariantReport,
+  PendingStatus,
+  SubmittableTransferKind,
+  TransferInput,
+  TransferKind,
+  TransferRecord,
+} from "./ledger.types";
+/** Canonical encodings and the sha256 hash chain that make stored transfers tamper-evident. */
+export {
+  GENESIS_HASH,
+  HASH_VERSION,
+  canonicalAccount,
+  canonicalTransfer,
+  hashAccount,
+  hashTransfer,
+  verifyTransferChain,
+} from "./ledger.hash";
+/** The two hashes stored with each transfer. */
+export type { TransferHashes } from "./ledger.hash";
