@@ -34,6 +34,8 @@ export interface Config {
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   /** Public base URL printed in the seed output and docs. */
   readonly publicUrl: string;
+  /** Stripe: absent secret key means the offline bank-transfer gateway only. */
+  readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
 }
 
 export class ConfigError extends Error {
@@ -143,6 +145,11 @@ export function loadConfig(env: Env): Config {
       windowMs: int(env, "RATE_LIMIT_WINDOW_MS", 60_000, 1000, 3_600_000),
     },
     publicUrl: str(env, "PUBLIC_URL") ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
+    stripe: {
+      secretKey: str(env, "STRIPE_SECRET_KEY"),
+      apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
+      webhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
+    },
   };
   return Object.freeze(config);
 }
@@ -152,7 +159,7 @@ export const CONFIG_VARIABLES = [
   "NODE_ENV", "HOST", "PORT", "DATABASE_URL", "REDIS_URL", "DATA_DIR", "LOG_LEVEL", "DEV_MODE",
   "SEED_DEMO", "PLATFORM_FEE_RATE", "TAX_WITHHOLDING_RATE", "IDENTITY_HASH_KEY", "SESSION_SECRET",
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
-  "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL",
+  "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */
