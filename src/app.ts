@@ -21,6 +21,7 @@ import { validatorCompiler } from "./http/validation";
 import { createAuthService, createLogNotifier, createPartiesRepository, createPartiesService, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
+import { webRoutes } from "./web";
 import { newId, type NewId } from "./shared/ids";
 
 export interface AppDeps {
@@ -137,6 +138,8 @@ export async function buildApp(deps: AppDeps) {
     secureCookies: config.env === "production",
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
+
+  await app.register(webRoutes, { devMode: config.devMode });
 
   return { app: app as unknown as FastifyInstance, services: { parties, auth }, metrics };
 }

@@ -1,0 +1,2 @@
+/** Web pages: the worker's mobile login (more pages join it in later issues). */
+export { webRoutes } from "./web.routes";
