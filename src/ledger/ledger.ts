@@ -306,7 +306,9 @@ export class Ledger {
       let chainBroken = false;
       for (let i = 0; i < n; i++) {
         const t = batch[i] as TransferInput;
-        const linked = typeof t.flags === "number" && (t.flags & LINKED) !== 0;
+        const flags = t.flags;
+        // a transfer whose flags are invalid fails on its own and links nothing
+        const linked = typeof flags === "number" && flags > 0 && flags <= TRANSFER_FLAGS_ALL && (flags & LINKED) !== 0;
         if (linked && chainStart < 0) {
           chainStart = i;
           chainRecords = records.length;
