@@ -13,7 +13,7 @@ try {
   const { services } = await buildApp({ config: { ...cfg, logLevel: "silent" }, db });
   const r = await seedDemo({ ...services, repo: createPartiesRepository(db.prisma), secret: cfg.sessionSecret });
   console.log(`seed: created ${r.created.organisations} organisations, ${r.created.workers} workers, ${r.created.apiKeys} API keys (the rest existed)`);
-  for (const k of r.keys) console.log(`  ${k.label.padEnd(24)} Authorization: Bearer ${k.apiKey}`);
+  for (const k of r.keys) console.log(`  ${k.label.padEnd(30)} Authorization: Bearer ${k.apiKey}`);
 } finally {
   await db.close();
 }

@@ -53,7 +53,7 @@ const lines = [
 ];
 if (seedSummary) {
   lines.push("", "Demo data (npm run seed re-runs it; nothing is duplicated):");
-  for (const k of seedSummary.keys) lines.push(`  ${k.label.padEnd(24)} Authorization: Bearer ${k.apiKey}`);
+  for (const k of seedSummary.keys) lines.push(`  ${k.label.padEnd(30)} Authorization: Bearer ${k.apiKey}`);
   lines.push(`  workers: 40 demo workers, phones ${seedSummary.workerPhones[0]} … ${seedSummary.workerPhones.at(-1)}`);
   lines.push(`  try: curl -H 'Authorization: Bearer ${seedSummary.keys[0]!.apiKey}' ${base}/v1/organisations`);
 }
