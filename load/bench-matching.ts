@@ -17,7 +17,8 @@
  * cancel with integer handles, results as objects); the peer through its own
  * (limit / cancel with string ids).
  */
-import { OrderBook as PeerBook } from "nodejs-order-book";
+import { OrderBook as PeerBook, Side as PeerSide } from "nodejs-order-book";
+import type { LimitOrderOptions } from "nodejs-order-book";
 import { Colour, OrderBook, Side, TimeInForce } from "../src/exchange/index";
 import type { BookOptions, OrderInput, PlaceResult } from "../src/exchange/index";
 
@@ -50,7 +51,7 @@ interface Workload {
   orders: (OrderInput | null)[];
   handles: Float64Array;
   peerIds: string[];
-  peerSides: ("buy" | "sell")[];
+  peerSides: PeerSide[];
   /** Mean and final count of resting orders seen while generating. */
   meanResting: number;
   finalResting: number;
@@ -67,7 +68,7 @@ function generate(kind: Kind, n: number, seed: number): Workload {
   const orders: (OrderInput | null)[] = new Array(n).fill(null);
   const handles = new Float64Array(n);
   const peerIds: string[] = new Array(n).fill("");
-  const peerSides: ("buy" | "sell")[] = new Array(n).fill("buy");
+  const peerSides: PeerSide[] = new Array(n).fill(PeerSide.BUY);
   // Live resting orders for picking cancels: dense array + position map.
   const live: number[] = [];
   const liveTag: number[] = [];
@@ -153,7 +154,7 @@ function generate(kind: Kind, n: number, seed: number): Workload {
     kindArr[i] = 0;
     orders[i] = order;
     peerIds[i] = `o${tag}`;
-    peerSides[i] = demand ? "buy" : "sell";
+    peerSides[i] = demand ? PeerSide.BUY : PeerSide.SELL;
     const r = book.place(order);
     if (!r.ok) throw new Error(`generator: place rejected: ${r.reason}`);
     for (const f of r.fills) {
@@ -220,12 +221,7 @@ function latencyOurs(w: Workload): Float64Array {
   return out;
 }
 
-interface PeerLimit {
-  id: string;
-  side: "buy" | "sell";
-  size: number;
-  price: number;
-}
+type PeerLimit = LimitOrderOptions;
 
 /** Builds the peer's own command objects up front, like ours. */
 function peerStream(w: Workload): (PeerLimit | string)[] {
