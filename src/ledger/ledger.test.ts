@@ -402,6 +402,20 @@ describe("two-phase transfers", () => {
     t.check();
   });
 
+  it("treats a hold as expired from the exact µs of its expiry", () => {
+    const t = setup();
+    t.fund("wallet", 1000n);
+    const at = t.now() + 10;
+    // second event of its call: timestamp at×1000 + 1, due (at + 50)×1000 + 1
+    const out = t.run([pay("pad", 1n), hold("h", 100n, { timeoutMs: 50 }), hold("h2", 100n, { timeoutMs: 50 })], at);
+    expect(out.records[1]?.timestamp).toBe(at * 1000 + 1);
+    // p2 gets µs +0, two before h2 is due; p gets µs +1, exactly when h is due
+    const late = t.run([{ id: "p2", kind: "post", pendingId: "h2" }, { id: "p", kind: "post", pendingId: "h" }], at + 50);
+    expect(late.results).toEqual(["ok", "pending_transfer_expired"]);
+    expect(late.records.map((r) => r.timestamp)).toEqual([(at + 50) * 1000]);
+    t.check();
+  });
+
   it("expires in order of expiry, then of creation", () => {
     const t = setup();
     t.fund("wallet", 1000n);
@@ -590,6 +604,29 @@ describe("frozen accounts", () => {
     expect(t.one(pay("s2", 1n), at + 100)).toBe("ok");
     expect(t.ledger.balances("escrow")?.frozen).toBe(false);
     t.check();
+  });
+});
+
+describe("failure inside a batch", () => {
+  it("undoes everything the call did, expiries included, if it throws", () => {
+    const t = setup();
+    t.fund("wallet", 1000n);
+    const at = t.now() + 1;
+    expect(t.one(hold("h", 100n, { timeoutMs: 5 }), at)).toBe("ok");
+    const before = [...t.ledger.listAccounts()];
+    const count = t.ledger.transferCount;
+    const poisoned = pay("boom", 1n);
+    Object.defineProperty(poisoned, "code", {
+      get() {
+        throw new Error("poisoned input");
+      },
+    });
+    expect(() => t.ledger.createTransfers([pay("fine", 1n, { flags: linked }), pay("fine2", 1n), poisoned], at + 10)).toThrow("poisoned input");
+    expect([...t.ledger.listAccounts()]).toEqual(before);
+    expect(t.ledger.transferCount).toBe(count);
+    expect(t.ledger.holdStatus("h")).toBe("pending");
+    // the hold is still due and expires on the next call
+    expect(t.ledger.expirePending(at + 10).map((r) => r.pendingId)).toEqual(["h"]);
   });
 });
 

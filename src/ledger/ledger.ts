@@ -308,7 +308,7 @@ export class Ledger {
         const t = batch[i] as TransferInput;
         const flags = t.flags;
         // a transfer whose flags are invalid fails on its own and links nothing
-        const linked = typeof flags === "number" && flags > 0 && flags <= TRANSFER_FLAGS_ALL && (flags & LINKED) !== 0;
+        const linked = Number.isInteger(flags) && (flags as number) > 0 && (flags as number) <= TRANSFER_FLAGS_ALL && ((flags as number) & LINKED) !== 0;
         if (linked && chainStart < 0) {
           chainStart = i;
           chainRecords = records.length;
