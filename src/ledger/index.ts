@@ -1,4 +1,4 @@
-/** The in-memory double-entry ledger: createAccounts, createTransfers, expirePending, restore, queries, invariants. */
+/** The in-memory double-entry ledger: createAccounts, createTransfers, expirePending, group commit, restore, queries, invariants. */
 export { Ledger } from "./ledger";
 /** Limits and the reserved-id helpers of the ledger core. */
 export { MAX_AMOUNT, MAX_NOW_MS, MAX_TIMEOUT_MS, RESERVED_ID_PREFIX, expireRecordId } from "./ledger";

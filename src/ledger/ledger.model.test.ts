@@ -409,7 +409,8 @@ type Command =
   | { type: "accounts"; inputs: AccountInput[]; advanceMs: number }
   | { type: "transfers"; batch: TransferInput[]; advanceMs: number }
   | { type: "retry"; back: number; advanceMs: number }
-  | { type: "expire"; advanceMs: number };
+  | { type: "expire"; advanceMs: number }
+  | { type: "group"; action: "open" | "commit" | "rollback"; advanceMs: number };
 
 const advanceArb = fc.oneof(
   { weight: 3, arbitrary: fc.constant(0) },
@@ -419,10 +420,11 @@ const advanceArb = fc.oneof(
 );
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 1, arbitrary: fc.record({ type: fc.constant("accounts" as const), inputs: fc.array(accountArb, { maxLength: 3 }), advanceMs: advanceArb }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("accounts" as const), inputs: fc.array(accountArb, { maxLength: 3 }), advanceMs: advanceArb }) },
   { weight: 12, arbitrary: fc.record({ type: fc.constant("transfers" as const), batch: fc.array(transferArb, { maxLength: 10 }), advanceMs: advanceArb }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("retry" as const), back: fc.nat(5), advanceMs: advanceArb }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("expire" as const), advanceMs: advanceArb }) },
+  { weight: 2, arbitrary: fc.record({ type: fc.constant("group" as const), action: fc.constantFrom("open" as const, "commit" as const, "rollback" as const), advanceMs: advanceArb }) },
 );
 
 // ----------------------------------------------------------------- the test
@@ -456,6 +458,8 @@ describe("ledger against a plain reference model", () => {
         const accountLog: AccountRecord[] = [];
         const transferLog: TransferRecord[] = [];
         const batches: TransferInput[][] = [];
+        // an open group: the reference keeps a copy of its state and the log lengths to go back to
+        let group: { state: RefState; accounts: number; transfers: number } | null = null;
 
         const a0 = ledger.createAccounts(INITIAL_ACCOUNTS, now);
         expect(a0).toEqual(ref.createAccounts(INITIAL_ACCOUNTS, now));
@@ -485,6 +489,23 @@ describe("ledger against a plain reference model", () => {
               const got = ledger.expirePending(now);
               expect(got).toEqual(ref.expire(now * 1000));
               transferLog.push(...got);
+              break;
+            }
+            case "group": {
+              if (cmd.action === "open" && group === null) {
+                ledger.openGroup();
+                group = { state: structuredClone(ref.state), accounts: accountLog.length, transfers: transferLog.length };
+              } else if (cmd.action === "commit" && group !== null) {
+                ledger.commitGroup();
+                group = null;
+              } else if (cmd.action === "rollback" && group !== null) {
+                ledger.rollbackGroup();
+                ref.state = group.state;
+                accountLog.length = group.accounts;
+                transferLog.length = group.transfers;
+                group = null;
+              }
+              expect(ledger.groupOpen).toBe(group !== null);
               break;
             }
           }

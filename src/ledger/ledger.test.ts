@@ -630,6 +630,51 @@ describe("failure inside a batch", () => {
   });
 });
 
+describe("group commit", () => {
+  it("rolls back every call of a group whose commit failed, and keeps a committed one", () => {
+    const t = setup();
+    t.fund("wallet", 1000n);
+    const at = t.now() + 1;
+    expect(t.one(hold("h_due", 100n, { timeoutMs: 5 }), at)).toBe("ok");
+    expect(t.one(hold("h_keep", 100n))).toBe("ok");
+    const before = [...t.ledger.listAccounts()];
+    const count = t.ledger.transferCount;
+
+    t.ledger.openGroup();
+    expect(() => t.ledger.openGroup()).toThrow(/already open/);
+    expect(t.ledger.createAccounts([{ id: "new_escrow", ledger: "CNY", code: "escrow" }], at + 10).results).toEqual(["ok"]);
+    const out = t.ledger.createTransfers(
+      [
+        pay("g1", 50n, { creditAccountId: "new_escrow" }),
+        { id: "g2", kind: "post", pendingId: "h_keep", amount: 30n },
+        { id: "fz", kind: "pending", debitAccountId: "wallet2", creditAccountId: "fees", amount: 0n, ledger: "CNY", code: "freeze", flags: closingDebit },
+      ],
+      at + 10,
+    );
+    expect(out.records.map((r) => r.kind)).toEqual(["expire", "single", "post", "pending"]);
+    expect(t.ledger.expirePending(at + 20)).toEqual([]);
+    t.ledger.rollbackGroup();
+
+    expect(t.ledger.groupOpen).toBe(false);
+    expect([...t.ledger.listAccounts()]).toEqual(before);
+    expect(t.ledger.transferCount).toBe(count);
+    expect(t.ledger.holdStatus("h_due")).toBe("pending");
+    expect(t.ledger.holdStatus("h_keep")).toBe("pending");
+    expect(t.ledger.invariants().ok).toBe(true);
+    // the hold that had expired inside the rolled-back group is still due
+    const again = t.run([pay("g1", 50n)], at + 30);
+    expect(again.records.map((r) => r.id)).toEqual([expireRecordId("h_due"), "g1"]);
+
+    t.ledger.openGroup();
+    expect(t.one({ id: "g2", kind: "post", pendingId: "h_keep" })).toBe("ok");
+    t.ledger.commitGroup();
+    expect(() => t.ledger.commitGroup()).toThrow(/no group/);
+    expect(() => t.ledger.rollbackGroup()).toThrow(/no group/);
+    expect(t.ledger.holdStatus("h_keep")).toBe("posted");
+    t.check();
+  });
+});
+
 describe("timestamps, replay and verification", () => {
   it("assigns strictly increasing µs timestamps even when the clock stalls or goes back", () => {
     const t = setup();

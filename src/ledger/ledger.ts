@@ -13,12 +13,21 @@
  *   record (id "~expire:<holdId>"), so replay needs no clock.
  * - `exists` does not break a linked chain: retrying a whole committed chain
  *   answers `exists` for every member instead of failing it.
+ * - Chains: a transfer with the linked flag chains to the next one; the chain
+ *   ends at the first transfer without it. If a member fails it keeps its own
+ *   result and every other member gets linked_event_failed; nothing of the
+ *   chain is stored. A batch ending in a linked transfer leaves its chain
+ *   open: the last transfer gets linked_event_chain_open (always, even if an
+ *   earlier member already failed) and the chain fails.
  * - The idempotency check runs right after id/kind/flags validation, so a
  *   stored id always answers exists / exists_with_different_fields.
  * - A post amount is explicit: null = the whole hold, else 0 < amount ≤ hold.
  * - Amounts and balances are capped at PostgreSQL BIGINT (overflows_*).
  * - "closed" is called frozen. A frozen account refuses new transfers and
  *   posts; holds on it may still be voided or expire.
+ *
+ * Group commit: openGroup / commitGroup / rollbackGroup let the single writer
+ * undo the calls of a database transaction that definitely failed.
  *
  * Timestamps are µs since the Unix epoch: the first event of a call gets
  * max(last + 1, nowMs × 1000), each further event last + 1, so they are
@@ -200,6 +209,8 @@ export class Ledger {
   private readonly holds = new Map<string, Hold>();
   private readonly expiries = new ExpiryQueue();
   private clock = 0;
+  /** Everything appended since openGroup(), oldest first; null when no group is open. */
+  private group: Array<AccountRecord | TransferRecord> | null = null;
   private lastReplayedAccount = 0;
   private lastReplayedTransfer = 0;
 
@@ -235,6 +246,50 @@ export class Ledger {
     return this.clock;
   }
 
+  // ------------------------------------------------------------ group commit
+
+  /**
+   * Starts a group: what the following calls append can be undone as a whole
+   * by rollbackGroup() until commitGroup(). The single writer opens a group
+   * with its database transaction, applies batches, and on COMMIT calls
+   * commitGroup(); if the commit definitely failed, rollbackGroup(). If the
+   * outcome is unknown (connection lost during COMMIT), restore from the
+   * database instead. One group at a time.
+   */
+  openGroup(): void {
+    if (this.group !== null) throw new Error("a group is already open");
+    this.group = [];
+  }
+
+  /** The group is durable: forget how to undo it. */
+  commitGroup(): void {
+    if (this.group === null) throw new Error("no group is open");
+    this.group = null;
+  }
+
+  /** Undoes every account and transfer appended since openGroup(), newest first, and closes the group. */
+  rollbackGroup(): void {
+    const group = this.group;
+    if (group === null) throw new Error("no group is open");
+    this.group = null;
+    for (let k = group.length - 1; k >= 0; k--) {
+      const r = group[k] as AccountRecord | TransferRecord;
+      if ("kind" in r) this.undo(r);
+      else this.accountStates.delete(r.id); // every transfer touching it was newer and is undone already
+    }
+  }
+
+  /** Whether a group is open. */
+  get groupOpen(): boolean {
+    return this.group !== null;
+  }
+
+  private remember(records: ReadonlyArray<AccountRecord | TransferRecord>): void {
+    const group = this.group;
+    if (group === null) return;
+    for (let i = 0; i < records.length; i++) group.push(records[i] as AccountRecord | TransferRecord);
+  }
+
   // ---------------------------------------------------------------- accounts
 
   /** Creates accounts; one result per input. Accounts are immutable once created. */
@@ -245,6 +300,7 @@ export class Ledger {
     for (let i = 0; i < inputs.length; i++) {
       results[i] = this.createAccount(inputs[i] as AccountInput, this.tick(nowUs), records);
     }
+    this.remember(records);
     return { results, records };
   }
 
@@ -333,6 +389,7 @@ export class Ledger {
       this.rollbackTo(records, 0);
       throw err;
     }
+    this.remember(records);
     return { results, records };
   }
 
@@ -350,6 +407,7 @@ export class Ledger {
       this.rollbackTo(records, 0);
       throw err;
     }
+    this.remember(records);
     return records;
   }
 

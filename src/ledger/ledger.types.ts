@@ -162,9 +162,10 @@ export const CREATE_ACCOUNT_RESULTS = [
 export type CreateAccountResult = (typeof CREATE_ACCOUNT_RESULTS)[number];
 
 /**
- * Outcome of one transfer in createTransfers, listed in the order the checks
- * run (the first failing check wins). Only `ok` stores anything; `exists`
- * means an identical transfer is already stored and nothing changed.
+ * Outcome of one transfer in createTransfers. Apart from the chain codes,
+ * listed in the order the checks run: the first failing check wins. Only `ok`
+ * stores anything; `exists` means an identical transfer is already stored and
+ * nothing changed (it does not fail a chain).
  */
 export const CREATE_TRANSFER_RESULTS = [
   "ok",
