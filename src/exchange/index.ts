@@ -1,8 +1,6 @@
 /** The matching core: one pure, deterministic labour order book per market. */
 /** One market's order book: place, cancel, reduce, replaceRate, advanceTo, depth, snapshot / restore. */
 export { OrderBook } from "./order-book";
-/** Occupancy bitmap over price levels (used by the book; exported for market-data tools). */
-export { OccupancyBitmap } from "./price-ladder";
 /** Order side: Demand = 0 (enterprise, bid), Supply = 1 (crew, ask). */
 export { Side } from "./order-book.types";
 /** Time in force: GoodTill = 0, ImmediateOrCancel = 1, FillOrKill = 2. */

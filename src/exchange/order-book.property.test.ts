@@ -6,7 +6,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { Colour, OccupancyBitmap, OrderBook, Side, TimeInForce } from "./index";
+import { Colour, OrderBook, Side, TimeInForce } from "./index";
+import { OccupancyBitmap } from "./price-ladder";
 import type { CommandResult, Fill, OrderInput, OrderView, RejectReason } from "./index";
 
 // ---------------------------------------------------------------- reference book

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { Colour, OccupancyBitmap, OrderBook, Side, TimeInForce } from "./index";
+import { Colour, OrderBook, Side, TimeInForce } from "./index";
+import { OccupancyBitmap } from "./price-ladder";
 import type { DemandOrder, Fill, OrderInput, PlaceAccepted, PlaceResult, SupplyOrder } from "./index";
 
 const GTT = TimeInForce.GoodTill;

@@ -26,8 +26,10 @@
  *   never trades); crew certificate >= the demand's `minCertificate`; the
  *   crew's owner is not in the demand's `excluded` list.
  * - Min split (supply): `f >= minSplit`, unless `f` is the crew's whole
- *   remaining size. All-or-none: `f` must be the crew's whole remaining size
- *   (the crew is never split, not even across several demand orders).
+ *   remaining size. A fill may leave a remainder below minSplit; that
+ *   remainder then only trades whole. All-or-none: `f` must be the crew's
+ *   whole remaining size (the crew is never split, not even across several
+ *   demand orders).
  * - Min fill (demand): a threshold on the order's *first* execution. As the
  *   incoming order, the whole aggression must fill at least `minFill` or it
  *   trades nothing (and then rests if GoodTill, with `minFill` unchanged). As
@@ -43,9 +45,17 @@
  *   rejected as `expired`; so an order with goodTill = T trades while now < T.
  * - Reduce keeps priority; replacing the rate loses it (the order re-enters
  *   at the tail of its new level, and may trade as the incoming order first).
+ * - Tags are opaque to the book (the sequencer keeps its own ids unique);
+ *   duplicate excluded-supplier ids are rejected.
  * - Handles: `place` returns an integer handle (slot + generation). It stays
  *   valid until the order is done (filled, cancelled or expired); a stale
  *   handle is rejected as `unknown_order`, never applied to another order.
+ * - Invariant after every command: no resting demand and resting supply
+ *   that cross in rate, are eligible for each other and carry no size rule
+ *   (minFill <= 1, minSplit <= 1, not all-or-none) are both on the book.
+ *   Orders with size rules can rest crossed with an eligible order they
+ *   could not fill at the sizes they met at; they trade when a later
+ *   incoming order fits.
  * - Every command returns a result; bad input is rejected with a reason code
  *   and leaves the book unchanged. Only the constructor and `restore` throw
  *   (for a bad market config or a corrupt snapshot).
@@ -58,7 +68,9 @@
  * indexed by level; an occupancy bitmap with a summary level to find the next
  * occupied level; excluded-supplier lists in a side pool only for orders that
  * have them; a binary heap keyed by (goodTill, seq) for expiry with lazy
- * deletion. Levels of both sides share one index space: demand level k is k,
+ * deletion. Memory: about 40 bytes per tick of the band (both sides) plus
+ * about 90 bytes per resting order; an empty book starts small (64 slots).
+ * Levels of both sides share one index space: demand level k is k,
  * supply level k is `levels + k`, so walking the bitmap down from the best
  * demand level or up from the best supply level never leaves its side.
  */
@@ -228,13 +240,13 @@ export class OrderBook {
   private fillCount = 0;
 
   // Expiry heap ordered by (till, seq); entries whose seq no longer matches the slot are garbage.
-  private heapTill = new Float64Array(1024);
-  private heapSeq = new Float64Array(1024);
-  private heapSlot = new Int32Array(1024);
+  private heapTill = new Float64Array(64);
+  private heapSeq = new Float64Array(64);
+  private heapSlot = new Int32Array(64);
   private heapLen = 0;
 
   // Excluded-supplier pool: at offset o, [slot, n, id1..idn]; offset 0 means none.
-  private exPool = new Int32Array(256);
+  private exPool = new Int32Array(64);
   private exTop = 1;
   private exGarbage = 0;
 
@@ -246,7 +258,7 @@ export class OrderBook {
     const now = options.now ?? Number.MIN_SAFE_INTEGER;
     if (!isInt(now)) throw new RangeError("now must be a safe integer");
     this.clock = now;
-    const cap = Math.min(SLOT_SPAN, Math.max(16, options.initialCapacity ?? 1024));
+    const cap = Math.min(SLOT_SPAN, Math.max(16, options.initialCapacity ?? 64));
     this.cap = cap;
     this.nextOf = new Int32Array(cap);
     this.prevOf = new Int32Array(cap);
@@ -467,7 +479,7 @@ export class OrderBook {
     const book = new OrderBook({
       ...snap.config,
       now: snap.now,
-      initialCapacity: Math.max(1024, snap.slots),
+      initialCapacity: Math.max(64, snap.slots),
     });
     const bad = (what: string): never => {
       throw new Error(`invalid snapshot: ${what}`);

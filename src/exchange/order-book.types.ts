@@ -34,7 +34,7 @@ export interface BookConfig {
 export interface BookOptions extends BookConfig {
   /** Instant the book starts at (default Number.MIN_SAFE_INTEGER); only `advanceTo` moves it. */
   readonly now?: number;
-  /** Order slots to preallocate (default 1024); the book doubles them as needed. */
+  /** Order slots to preallocate (default 64); the book doubles them as needed. */
   readonly initialCapacity?: number;
 }
 
