@@ -258,7 +258,7 @@ export class OrderBook {
     const now = options.now ?? Number.MIN_SAFE_INTEGER;
     if (!isInt(now)) throw new RangeError("now must be a safe integer");
     this.clock = now;
-    const cap = Math.min(SLOT_SPAN, Math.max(16, options.initialCapacity ?? 64));
+    const cap = Math.min(SLOT_SPAN, Math.max(16, Math.floor(options.initialCapacity ?? 64) || 16));
     this.cap = cap;
     this.nextOf = new Int32Array(cap);
     this.prevOf = new Int32Array(cap);
