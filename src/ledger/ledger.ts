@@ -213,6 +213,7 @@ export class Ledger {
   private group: Array<AccountRecord | TransferRecord> | null = null;
   private lastReplayedAccount = 0;
   private lastReplayedTransfer = 0;
+  private readonly replayOut: TransferRecord[] = [];
 
   /**
    * Rebuilds a ledger from persisted records (accounts in timestamp order,
@@ -743,13 +744,13 @@ export class Ledger {
     if (!Number.isSafeInteger(ts) || ts <= this.lastReplayedTransfer) {
       throw new Error(`transfer ${r.id}: timestamp ${ts} is not after ${this.lastReplayedTransfer}`);
     }
-    for (const accountId of [r.debitAccountId, r.creditAccountId]) {
-      const account = this.accountStates.get(accountId);
-      if (account !== undefined && account.record.timestamp >= ts) {
-        throw new Error(`transfer ${r.id}: account ${accountId} was created after it`);
-      }
+    const dr = this.accountStates.get(r.debitAccountId);
+    const cr = this.accountStates.get(r.creditAccountId);
+    if ((dr !== undefined && dr.record.timestamp >= ts) || (cr !== undefined && cr.record.timestamp >= ts)) {
+      throw new Error(`transfer ${r.id}: an account was created after it`);
     }
-    const out: TransferRecord[] = [];
+    const out = this.replayOut;
+    out.length = 0;
     if (r.kind === "expire") {
       const hold = this.holds.get(r.pendingId ?? "");
       if (hold === undefined || hold.status !== "pending" || hold.expiresAt === 0 || hold.expiresAt > ts) {
