@@ -3,9 +3,10 @@
  *
  * Three workloads of 1,000,000 commands each, generated up front from a seeded
  * PRNG, then run single-threaded: A (random limit orders in a 100-tick band,
- * qty 1–20, 30 % cancels of resting orders), B (deep book: demand in the lower
- * 75 ticks, supply in the upper 75, cancel probability rising with depth so
- * ~10,000 orders rest), C (B plus labour constraints). The same A and B
+ * qty 1–20, 30 % cancels of resting orders), B (deep book in the same band:
+ * demand in the lower 75 ticks, supply in the upper 75, so they overlap in
+ * the middle 50; cancel probability rising with depth so ~10,000 orders rest,
+ * ~100 a level), C (B plus labour constraints). The same A and B
  * streams go to nodejs-order-book in the same run. Throughput is timed over
  * whole runs (one warm-up, median of 3); per-command latency comes from a
  * separate pass that times every command with process.hrtime.bigint().
@@ -15,7 +16,11 @@
  * book while it generates (matching is deterministic, so a fresh book replays
  * to the same state). Our book is driven through its public API (place /
  * cancel with integer handles, results as objects); the peer through its own
- * (limit / cancel with string ids).
+ * (limit / cancel with string ids). For a like-for-like view B is also run
+ * with the map from string order ids to handles that the sequencer will keep
+ * (`opsPerSecWithStringIdMap`); `ratio` compares the cores' own APIs.
+ * Heap per resting order: heapUsed + arrayBuffers after gc, before and after
+ * placing 1,000,000 non-crossing GoodTill orders into one book.
  */
 import { OrderBook as PeerBook, Side as PeerSide } from "nodejs-order-book";
 import type { LimitOrderOptions } from "nodejs-order-book";
