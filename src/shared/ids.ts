@@ -45,3 +45,13 @@ export const newId: NewId = (prefix) => {
 export function newSecret(prefix: string, bytes = 24): string {
   return `${prefix}_${randomBytes(bytes).toString("base64url")}`;
 }
+
+const REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"; // no I, L, O, U: read aloud and typed by hand
+
+/** A short reference a person types into a bank form, e.g. "SX-7K3Q-9MZD"; 40 random bits. */
+export function newReference(prefix = "SX"): string {
+  const bytes = randomBytes(8);
+  let s = "";
+  for (let i = 0; i < 8; i++) s += REFERENCE_ALPHABET[bytes[i]! & 31];
+  return `${prefix}-${s.slice(0, 4)}-${s.slice(4)}`;
+}

@@ -178,3 +178,12 @@ export function splitLargestRemainder(total: Fen, weights: readonly bigint[]): F
   }
   return parts;
 }
+
+/**
+ * Fen as a JSON number for `*Fen` fields. Exact up to 2^53 fen (about 90
+ * trillion yuan); beyond that it throws rather than round.
+ */
+export function fenToJsonNumber(fen: Fen): number {
+  if (fen > 9_007_199_254_740_991n || fen < -9_007_199_254_740_991n) throw new RangeError(`${fen} fen is too large for a JSON number`);
+  return Number(fen);
+}
