@@ -42,3 +42,5 @@ export {
 } from "./ledger.hash";
 /** The two hashes stored with each transfer. */
 export type { TransferHashes } from "./ledger.hash";
+/** Ledger account ids and definitions: wallets, supplier payables, platform accounts. */
+export { CNY, PLATFORM_ACCOUNTS, platformAccountId, platformAccounts, walletAccountId, walletAccount, supplierPayableAccountId, supplierPayableAccount, type PlatformAccountCode } from "./accounts";
