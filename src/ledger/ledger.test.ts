@@ -675,6 +675,20 @@ describe("group commit", () => {
   });
 });
 
+describe("group commit: expiry after rollback", () => {
+  it("still expires a hold whose post was rolled back after its queue entry was dropped", () => {
+    const t = setup();
+    const at = t.now() + 1;
+    expect(t.one({ ...hold("h", 5n, { timeoutMs: 1 }), debitAccountId: "clearing" }, at)).toBe("ok");
+    t.ledger.openGroup();
+    expect(t.ledger.createTransfers([{ id: "p", kind: "post", pendingId: "h" }], at).results).toEqual(["ok"]);
+    expect(t.ledger.expirePending(at + 5)).toEqual([]); // drops the posted hold's queue entry
+    t.ledger.rollbackGroup();
+    expect(t.ledger.holdStatus("h")).toBe("pending");
+    expect(t.ledger.expirePending(at + 6).map((r) => r.pendingId)).toEqual(["h"]);
+  });
+});
+
 describe("timestamps, replay and verification", () => {
   it("assigns strictly increasing µs timestamps even when the clock stalls or goes back", () => {
     const t = setup();

@@ -96,6 +96,8 @@ class AccountState {
 /** A hold and what became of it. */
 class Hold {
   status: PendingStatus = "pending";
+  /** whether the expiry queue holds an entry for it (entries of resolved holds go stale and are dropped when popped). */
+  queued = false;
   constructor(
     readonly record: TransferRecord,
     readonly dr: AccountState,
@@ -118,6 +120,7 @@ class ExpiryQueue {
   }
 
   push(h: Hold): void {
+    h.queued = true;
     const heap = this.heap;
     let i = heap.length;
     heap.push(h);
@@ -134,6 +137,7 @@ class ExpiryQueue {
   pop(): Hold | undefined {
     const heap = this.heap;
     const top = heap[0];
+    if (top !== undefined) top.queued = false;
     const last = heap.pop();
     if (top === undefined || last === undefined || heap.length === 0) return top;
     let i = 0;
@@ -714,6 +718,8 @@ export class Ledger {
     hold.dr.debitsPending += p.amount;
     hold.cr.creditsPending += p.amount;
     hold.status = "pending";
+    // its queue entry may have been dropped as stale since (always, for an expiry)
+    if (hold.expiresAt !== 0 && !hold.queued) this.expiries.push(hold);
     if (r.kind === "post") {
       hold.dr.debitsPosted -= a;
       hold.cr.creditsPosted -= a;
@@ -721,7 +727,6 @@ export class Ledger {
     }
     if ((p.flags & CLOSING_DEBIT) !== 0) hold.dr.frozen = true;
     if ((p.flags & CLOSING_CREDIT) !== 0) hold.cr.frozen = true;
-    if (r.kind === "expire") this.expiries.push(hold); // it was popped when it expired
   }
 
   // ------------------------------------------------------------------ replay
