@@ -40,7 +40,7 @@ describe.skipIf(!chromiumAvailable)("worker login page (Chromium)", () => {
     const session = cookies.find((c) => c.name === "shiftex_session");
     expect(session?.httpOnly).toBe(true);
     // Nothing overflows the narrow screen.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth);
+    const overflow = await page.evaluate("document.documentElement.scrollWidth > window.innerWidth");
     expect(overflow).toBe(false);
     await context.close();
   });

@@ -11,9 +11,11 @@ interface Started {
   baseUrl: string;
 }
 
+const json = (r: Response): Promise<any> => r.json();
+
 /** Starts src/main.ts and waits for its banner; the environment is the machine's minus database settings. */
 function start(dataDir: string): Promise<Started> {
-  const env = { ...process.env, DATA_DIR: dataDir, PORT: "0", NODE_ENV: "development", LOG_LEVEL: "warn" };
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: "0", NODE_ENV: "development", LOG_LEVEL: "warn" };
   delete env["DATABASE_URL"];
   delete env["REDIS_URL"];
   delete env["SEED_DEMO"];
@@ -57,9 +59,9 @@ describe("embedded default start-up", () => {
       const operatorKey = /demo operator\s+Authorization: Bearer (\S+)/.exec(first.output)?.[1];
       expect(operatorKey).toMatch(/^sx_demo_/);
       expect((await fetch(`${first.baseUrl}/docs/json`)).status).toBe(200);
-      const orgs = await fetch(`${first.baseUrl}/v1/organisations`, { headers: { authorization: `Bearer ${operatorKey}` } }).then((r) => r.json());
+      const orgs = await fetch(`${first.baseUrl}/v1/organisations`, { headers: { authorization: `Bearer ${operatorKey}` } }).then(json);
       expect(orgs.items).toHaveLength(7);
-      const workers = await fetch(`${first.baseUrl}/v1/workers?limit=500`, { headers: { authorization: `Bearer ${operatorKey}` } }).then((r) => r.json());
+      const workers = await fetch(`${first.baseUrl}/v1/workers?limit=500`, { headers: { authorization: `Bearer ${operatorKey}` } }).then(json);
       expect(workers.items).toHaveLength(40);
       const patched = await fetch(`${first.baseUrl}/v1/organisations/${orgs.items[0].id}`, {
         method: "PATCH",
@@ -71,9 +73,9 @@ describe("embedded default start-up", () => {
 
       const second = await start(dataDir);
       try {
-        const again = await fetch(`${second.baseUrl}/v1/organisations/${orgs.items[0].id}`, { headers: { authorization: `Bearer ${operatorKey}` } }).then((r) => r.json());
+        const again = await fetch(`${second.baseUrl}/v1/organisations/${orgs.items[0].id}`, { headers: { authorization: `Bearer ${operatorKey}` } }).then(json);
         expect(again.name).toBe("Renamed before restart");
-        const workers2 = await fetch(`${second.baseUrl}/v1/workers?limit=500`, { headers: { authorization: `Bearer ${operatorKey}` } }).then((r) => r.json());
+        const workers2 = await fetch(`${second.baseUrl}/v1/workers?limit=500`, { headers: { authorization: `Bearer ${operatorKey}` } }).then(json);
         expect(workers2.items).toHaveLength(40);
       } finally {
         await stop(second);
