@@ -4,7 +4,7 @@
  * numbers for one-time-code login.
  *
  * Everything here is pure: no I/O, no clock (callers pass `today`), no
- * process.env (the hashing key is passed in). Validators return results rather
+ * environment reads (the hashing key is passed in). Validators return results rather
  * than throwing, because bad input is expected at the edge and routes turn the
  * `reason` into a problem+json error naming the field. Helpers that receive
  * input only a programmer can get wrong (a missing secret, a malformed `today`,
