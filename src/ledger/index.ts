@@ -44,3 +44,23 @@ export {
 export type { TransferHashes } from "./ledger.hash";
 /** Ledger account ids and definitions: wallets, supplier payables, platform accounts. */
 export { CNY, PLATFORM_ACCOUNTS, platformAccountId, platformAccounts, walletAccountId, walletAccount, supplierPayableAccountId, supplierPayableAccount, type PlatformAccountCode } from "./accounts";
+/** The single writer of a ledger shard: group commit into PostgreSQL, acks after COMMIT, rebuild on start, committed reads from memory. */
+export {
+  LedgerCorruptError,
+  LedgerShardBusyError,
+  LedgerUnavailableError,
+  LedgerWriteError,
+  openLedgerWriter,
+} from "./ledger.writer";
+/** Options, reads and reports of the ledger writer. */
+export type {
+  ChainReport,
+  ChainTip,
+  LedgerTotals,
+  LedgerWriter,
+  LedgerWriterLog,
+  LedgerWriterOptions,
+  StatementLine,
+  StatementOptions,
+  TrialBalance,
+} from "./ledger.writer";

@@ -1,0 +1,899 @@
+/**
+ * The single writer of one ledger shard: the pure Ledger in memory, every
+ * mutation through one in-process queue, one database transaction in flight
+ * at a time, callers acknowledged only after COMMIT.
+ *
+ * Group commit: submissions that arrive while a transaction is in flight wait
+ * in the queue; the next round applies all of them to the Ledger inside one
+ * group (openGroup), hashes the new transfers onto the chain, and appends
+ * every account and transfer in ONE multi-row statement (one implicit
+ * transaction, one round trip). Then:
+ * - committed → commitGroup, resolve every submission of the group;
+ * - the server refused the statement (an ERROR response: nothing was
+ *   written) → rollbackGroup, reject the group's submissions with
+ *   LedgerWriteError outcome "not_written";
+ * - anything else (connection lost while the statement was in flight, a
+ *   FATAL error, a bug): the outcome is unknown → reject with outcome
+ *   "unknown" (retry with the same ids: a stored transfer answers `exists`)
+ *   and rebuild the Ledger from PostgreSQL before taking the next group.
+ *
+ * Reads (lookupAccount, balances, lookupTransfer, holdStatus, trialBalance)
+ * come from memory and show committed state only: while a group is in
+ * flight its effects are subtracted from what the Ledger holds.
+ *
+ * Fencing: the writer appends on one dedicated connection that holds the
+ * shard's session-level advisory lock for the writer's lifetime, so a second
+ * writer of the shard fails to open, and a writer whose session is gone
+ * cannot write (its next statement fails; it then has to take the lock again
+ * before it rebuilds). Within one process, a second writer on the same pool
+ * and shard is refused too (PGlite is one session, where the lock is
+ * re-entrant).
+ */
+import type { SqlClient, SqlPool } from "../infra/db";
+import type { Clock } from "../shared/clock";
+import { DomainError } from "../shared/errors";
+import { Ledger } from "./ledger";
+import { GENESIS_HASH, hashAccount, hashTransfer, verifyTransferChain } from "./ledger.hash";
+import {
+  appendGroup,
+  loadAccounts,
+  pushTransfer,
+  statement as readStatement,
+  transferColumns,
+  transferPages,
+  tryLockShard,
+  unlockShard,
+  type StatementLine,
+  type StoredAccount,
+} from "./ledger.repository";
+import type {
+  AccountBalances,
+  AccountCode,
+  AccountInput,
+  AccountSnapshot,
+  CreateAccountsOutcome,
+  CreateTransfersOutcome,
+  InvariantReport,
+  PendingStatus,
+  TransferInput,
+  TransferRecord,
+} from "./ledger.types";
+import { TransferFlags } from "./ledger.types";
+
+export type { StatementLine } from "./ledger.repository";
+
+/** The subset of a pino logger the writer uses. */
+export interface LedgerWriterLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface LedgerWriterOptions {
+  readonly sql: SqlPool;
+  readonly clock: Clock;
+  /** the ledger shard this writer owns; default "main". */
+  readonly shard?: string;
+  /** most inputs (accounts or transfers) per database transaction, and per call; default 8190. */
+  readonly maxBatchTransfers?: number;
+  /** how often the writer expires due holds on its own; default 1000 ms; 0 = never (callers' batches still expire them). */
+  readonly expiryIntervalMs?: number;
+  /** recompute every hash while rebuilding at open (O(transfers) sha256): refuse to open on a broken chain. Default false. */
+  readonly verifyChainOnOpen?: boolean;
+  readonly log?: LedgerWriterLog;
+}
+
+/** Totals of one ledger (currency) or of one account code in it, in fen. */
+export interface LedgerTotals {
+  readonly ledger: string;
+  readonly accounts: number;
+  readonly debitsPosted: bigint;
+  readonly creditsPosted: bigint;
+  readonly debitsPending: bigint;
+  readonly creditsPending: bigint;
+}
+
+/** Committed totals per ledger and per account code, from memory. */
+export interface TrialBalance {
+  /** µs timestamp of the last committed record the totals include. */
+  readonly asOf: number;
+  readonly ledgers: LedgerTotals[];
+  readonly codes: Array<LedgerTotals & { readonly code: AccountCode }>;
+}
+
+/** Result of verifyChain. */
+export interface ChainReport {
+  readonly ok: boolean;
+  /** transfers whose hashes were recomputed. */
+  readonly checked: number;
+  /** the first transfer whose stored hashes do not match its content and predecessor. */
+  readonly firstBad?: { readonly id: string; readonly timestamp: string };
+  readonly accountsChecked: number;
+  /** the first account whose stored hash does not match its fields. */
+  readonly firstBadAccount?: { readonly id: string; readonly timestamp: string };
+  /** what else is wrong, e.g. rows missing after the last one that verifies. */
+  readonly problem?: string;
+}
+
+/** Options of statement(). */
+export interface StatementOptions {
+  /** µs timestamp of the last line already seen (exclusive cursor); default: from the first transfer. */
+  readonly afterTimestamp?: number;
+  /** default 100, at most 1000. */
+  readonly limit?: number;
+}
+
+/** The single writer of a ledger shard. */
+export interface LedgerWriter {
+  readonly shard: string;
+  /** Creates accounts; resolves after the new accounts are committed. */
+  createAccounts(inputs: readonly AccountInput[]): Promise<CreateAccountsOutcome>;
+  /** Applies a batch (expiring due holds first); resolves after its records are committed. */
+  createTransfers(batch: readonly TransferInput[]): Promise<CreateTransfersOutcome>;
+  /** Expires due holds now; resolves with the committed expiry records. The writer also does this on a timer. */
+  expirePending(): Promise<TransferRecord[]>;
+  /** A committed account with its balances. */
+  lookupAccount(id: string): AccountSnapshot | undefined;
+  /** Committed balances of an account. */
+  balances(id: string): AccountBalances | undefined;
+  /** A committed transfer (expiry records included). */
+  lookupTransfer(id: string): TransferRecord | undefined;
+  /** Committed state of a hold. */
+  holdStatus(id: string): PendingStatus | undefined;
+  /** An account's committed transfers from the database, oldest first, with running posted totals. */
+  statement(accountId: string, options?: StatementOptions): Promise<StatementLine[]>;
+  /** Committed totals per ledger and per account code. */
+  trialBalance(): TrialBalance;
+  /** The Ledger's own invariant check over memory (O(accounts + transfers)). */
+  invariants(): InvariantReport;
+  /** Recomputes the hash chain over the stored transfers (paged) and the account hashes, up to the last commit. */
+  verifyChain(options?: { pageSize?: number }): Promise<ChainReport>;
+  /** Last committed transfer: timestamp, chain hash, and how many transfers the shard holds. */
+  readonly tip: ChainTip;
+  /** Stops the expiry timer, refuses new submissions, waits for the queued ones, releases the shard. */
+  close(): Promise<void>;
+}
+
+/** The end of the committed chain. */
+export interface ChainTip {
+  readonly timestamp: number;
+  readonly chainHash: string;
+  readonly count: number;
+}
+
+// ----------------------------------------------------------------- errors
+
+/** Another writer holds the shard. */
+export class LedgerShardBusyError extends DomainError {
+  constructor(readonly shard: string) {
+    super("conflict", `ledger shard ${shard} already has a writer (its advisory lock is held)`, { shard });
+    this.name = "LedgerShardBusyError";
+  }
+}
+
+/** The stored log does not replay or does not verify. */
+export class LedgerCorruptError extends DomainError {
+  constructor(shard: string, message: string, cause?: unknown) {
+    super("internal", `ledger shard ${shard}: stored log is corrupt: ${message}`, { shard });
+    this.name = "LedgerCorruptError";
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** The writer takes no submissions now: closed, rebuilding failed, or fenced out. */
+export class LedgerUnavailableError extends DomainError {
+  constructor(shard: string, why: string) {
+    super("not_ready", `ledger shard ${shard} is unavailable: ${why}`, { shard });
+    this.name = "LedgerUnavailableError";
+  }
+}
+
+/**
+ * A submission was not acknowledged. outcome "not_written": nothing of it is
+ * stored. outcome "unknown": it may or may not be stored; retry with the same
+ * ids (stored transfers answer `exists`, stored accounts `exists`).
+ */
+export class LedgerWriteError extends DomainError {
+  constructor(
+    shard: string,
+    readonly outcome: "not_written" | "unknown",
+    cause: unknown,
+  ) {
+    super(
+      "not_ready",
+      outcome === "unknown"
+        ? `ledger shard ${shard}: the outcome of the write is unknown (${describe(cause)}); retry with the same ids`
+        : `ledger shard ${shard}: the write failed and nothing was stored (${describe(cause)}); retry`,
+      { shard, outcome },
+    );
+    this.name = "LedgerWriteError";
+    this.cause = cause;
+  }
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Whether the server refused the statement with an ERROR (the implicit
+ * transaction rolled back, nothing is stored). FATAL/PANIC, a lost
+ * connection or anything else leaves the outcome unknown.
+ */
+function definitelyNotWritten(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const e = err as { severity?: unknown; code?: unknown };
+  return e.severity === "ERROR" && typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code);
+}
+
+// ------------------------------------------------------------------ input
+
+// NUL is refused by PostgreSQL text and a lone surrogate would be stored as U+FFFD:
+// either would poison a whole group or break the chain, so they are refused up front.
+const BAD_TEXT = /[\u0000]|\p{Cs}/u;
+
+function badText(v: unknown): boolean {
+  return typeof v === "string" && BAD_TEXT.test(v);
+}
+
+function checkAccounts(inputs: readonly AccountInput[], max: number): DomainError | undefined {
+  if (!Array.isArray(inputs)) return new DomainError("validation_failed", "accounts must be an array");
+  if (inputs.length > max) return new DomainError("validation_failed", `at most ${max} accounts per call`);
+  for (let i = 0; i < inputs.length; i++) {
+    const a = inputs[i] as AccountInput;
+    for (const f of ["id", "ledger", "code", "ownerId", "userData"] as const) {
+      if (badText(a?.[f])) return new DomainError("validation_failed", `accounts[${i}].${f} holds NUL or an unpaired surrogate`, { field: `/${i}/${f}` });
+    }
+  }
+  return undefined;
+}
+
+const TRANSFER_TEXT_FIELDS = ["id", "debitAccountId", "creditAccountId", "pendingId", "ledger", "code", "userData"] as const;
+
+function checkTransfers(batch: readonly TransferInput[], max: number): DomainError | undefined {
+  if (!Array.isArray(batch)) return new DomainError("validation_failed", "transfers must be an array");
+  if (batch.length > max) return new DomainError("validation_failed", `at most ${max} transfers per call`);
+  for (let i = 0; i < batch.length; i++) {
+    const t = batch[i] as TransferInput;
+    for (const f of TRANSFER_TEXT_FIELDS) {
+      if (badText(t?.[f])) return new DomainError("validation_failed", `transfers[${i}].${f} holds NUL or an unpaired surrogate`, { field: `/${i}/${f}` });
+    }
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------- submissions
+
+interface Settle<T> {
+  resolve(value: T): void;
+  reject(err: unknown): void;
+}
+
+type Submission =
+  | { op: "accounts"; inputs: readonly AccountInput[]; size: number; settle: Settle<CreateAccountsOutcome> }
+  | { op: "transfers"; batch: readonly TransferInput[]; size: number; settle: Settle<CreateTransfersOutcome> }
+  | { op: "expire"; size: number; settle: Settle<TransferRecord[]> };
+
+/** Effects of the records in flight on one account, to subtract for committed reads. */
+interface Delta {
+  dp: bigint;
+  dP: bigint;
+  cp: bigint;
+  cP: bigint;
+  /** frozen before the group, if a record of the group changed it. */
+  frozenBefore: boolean | undefined;
+}
+
+/** What the group in flight added to memory, and how to see around it. */
+class InflightView {
+  readonly accounts = new Set<string>();
+  readonly transfers = new Set<string>();
+  /** holds resolved (posted, voided, expired) by the group: still pending as far as readers know. */
+  readonly resolved = new Set<string>();
+  readonly deltas = new Map<string, Delta>();
+
+  constructor(ledger: Ledger, accounts: readonly StoredAccount[], records: readonly TransferRecord[]) {
+    for (const a of accounts) this.accounts.add(a.record.id);
+    for (const r of records) {
+      this.transfers.add(r.id);
+      const dr = this.delta(r.debitAccountId);
+      const cr = this.delta(r.creditAccountId);
+      const a = r.amount;
+      switch (r.kind) {
+        case "single":
+          dr.dP += a;
+          cr.cP += a;
+          break;
+        case "pending":
+          dr.dp += a;
+          cr.cp += a;
+          // a closing hold can only be placed on an unfrozen account
+          if ((r.flags & TransferFlags.closingDebit) !== 0) dr.frozenBefore ??= false;
+          if ((r.flags & TransferFlags.closingCredit) !== 0) cr.frozenBefore ??= false;
+          break;
+        default: {
+          const hold = ledger.lookupTransfer(r.pendingId as string) as TransferRecord;
+          this.resolved.add(hold.id);
+          dr.dp -= hold.amount;
+          cr.cp -= hold.amount;
+          if (r.kind === "post") {
+            dr.dP += a;
+            cr.cP += a;
+          } else {
+            // releasing a closing hold unfreezes what it froze
+            if ((hold.flags & TransferFlags.closingDebit) !== 0) dr.frozenBefore ??= true;
+            if ((hold.flags & TransferFlags.closingCredit) !== 0) cr.frozenBefore ??= true;
+          }
+        }
+      }
+    }
+  }
+
+  private delta(id: string): Delta {
+    let d = this.deltas.get(id);
+    if (d === undefined) {
+      d = { dp: 0n, dP: 0n, cp: 0n, cP: 0n, frozenBefore: undefined };
+      this.deltas.set(id, d);
+    }
+    return d;
+  }
+
+  /** The committed view of a snapshot; undefined if the account itself is in flight. */
+  snapshot(s: AccountSnapshot): AccountSnapshot | undefined {
+    if (this.accounts.has(s.id)) return undefined;
+    const d = this.deltas.get(s.id);
+    if (d === undefined) return s;
+    return {
+      ...s,
+      debitsPending: s.debitsPending - d.dp,
+      debitsPosted: s.debitsPosted - d.dP,
+      creditsPending: s.creditsPending - d.cp,
+      creditsPosted: s.creditsPosted - d.cP,
+      frozen: d.frozenBefore ?? s.frozen,
+    };
+  }
+}
+
+interface Session {
+  readonly conn: SqlClient;
+  release(): Promise<void>;
+}
+
+/**
+ * A dedicated connection holding the shard's session-level advisory lock
+ * until release(). sql.withConnection keeps the connection for as long as
+ * its callback runs, so the callback waits for release().
+ */
+function openSession(sql: SqlPool, shard: string): Promise<Session> {
+  return new Promise<Session>((resolve, reject) => {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let opened = false;
+    const done: Promise<void> = sql.withConnection(async (conn) => {
+      if (!(await tryLockShard(conn, shard))) throw new LedgerShardBusyError(shard);
+      opened = true;
+      resolve({
+        conn,
+        async release() {
+          release();
+          await done.catch(() => undefined);
+        },
+      });
+      await released;
+      await unlockShard(conn, shard).catch(() => undefined);
+    });
+    done.catch((err: unknown) => {
+      if (!opened) reject(err);
+    });
+  });
+}
+
+// One writer per shard and pool inside a process (PGlite's advisory lock is re-entrant).
+const openShards = new WeakMap<SqlPool, Set<string>>();
+
+const RESTORE_PAGE = 20_000;
+
+interface LoadedState {
+  ledger: Ledger;
+  tip: ChainTip;
+}
+
+async function loadState(conn: SqlClient, shard: string, verify: boolean): Promise<LoadedState> {
+  const accounts = await loadAccounts(conn, shard);
+  if (verify) {
+    for (const a of accounts) {
+      if (hashAccount(a.record) !== a.hash) throw new LedgerCorruptError(shard, `account ${a.record.id} does not match its hash`);
+    }
+  }
+  const transfers: TransferRecord[] = [];
+  let chainHash = GENESIS_HASH;
+  let timestamp = 0;
+  for await (const page of transferPages(conn, shard, RESTORE_PAGE)) {
+    if (verify) {
+      const bad = verifyTransferChain(page, chainHash);
+      if (bad >= 0) throw new LedgerCorruptError(shard, `transfer ${page[bad]?.record.id} breaks the hash chain`);
+    }
+    for (const row of page) transfers.push(row.record);
+    const last = page[page.length - 1];
+    if (last !== undefined) {
+      chainHash = last.chainHash;
+      timestamp = last.record.timestamp;
+    }
+  }
+  let ledger: Ledger;
+  try {
+    ledger = Ledger.restore(
+      accounts.map((a) => a.record),
+      transfers,
+    );
+  } catch (err) {
+    throw new LedgerCorruptError(shard, describe(err), err);
+  }
+  return { ledger, tip: { timestamp, chainHash, count: transfers.length } };
+}
+
+/**
+ * Opens the writer of a shard: takes the shard's lock, rebuilds the Ledger
+ * from PostgreSQL (Ledger.restore re-checks every rule), loads the chain tip.
+ * Throws LedgerShardBusyError if another writer holds the shard,
+ * LedgerCorruptError if the log does not replay.
+ */
+export async function openLedgerWriter(options: LedgerWriterOptions): Promise<LedgerWriter> {
+  const shard = options.shard ?? "main";
+  const sql = options.sql;
+  let shards = openShards.get(sql);
+  if (shards === undefined) {
+    shards = new Set();
+    openShards.set(sql, shards);
+  }
+  if (shards.has(shard)) throw new LedgerShardBusyError(shard);
+  shards.add(shard);
+  try {
+    const session = await openSession(sql, shard);
+    try {
+      const state = await loadState(session.conn, shard, options.verifyChainOnOpen === true);
+      return new Writer(options, shard, session, state);
+    } catch (err) {
+      await session.release();
+      throw err;
+    }
+  } catch (err) {
+    shards.delete(shard);
+    throw err;
+  }
+}
+
+type WriterState = "open" | "rebuilding" | "failed" | "closed";
+
+class Writer implements LedgerWriter {
+  private readonly sql: SqlPool;
+  private readonly clock: Clock;
+  private readonly log: LedgerWriterLog | undefined;
+  private readonly maxBatch: number;
+  private ledger: Ledger;
+  private session: Session;
+  private committed: ChainTip;
+  private state: WriterState = "open";
+  private failure: Error | undefined;
+  private closing = false;
+  private closed: Promise<void> | undefined;
+  private readonly queue: Submission[] = [];
+  private head = 0;
+  private pumping = false;
+  private drained: Array<() => void> = [];
+  private expireQueued = false;
+  private readonly timer: ReturnType<typeof setInterval> | undefined;
+  /** the group whose write is in flight (or whose outcome is unknown until the rebuild). */
+  private inflight: { accounts: StoredAccount[]; records: TransferRecord[] } | undefined;
+  private view: InflightView | undefined;
+
+  constructor(
+    options: LedgerWriterOptions,
+    readonly shard: string,
+    session: Session,
+    state: LoadedState,
+  ) {
+    this.sql = options.sql;
+    this.clock = options.clock;
+    this.log = options.log;
+    this.maxBatch = options.maxBatchTransfers ?? 8190;
+    this.session = session;
+    this.ledger = state.ledger;
+    this.committed = state.tip;
+    const every = options.expiryIntervalMs ?? 1000;
+    if (every > 0) {
+      this.timer = setInterval(() => this.expireOnTimer(), every);
+      this.timer.unref();
+    }
+  }
+
+  get tip(): ChainTip {
+    return this.committed;
+  }
+
+  // ------------------------------------------------------------- mutations
+
+  createAccounts(inputs: readonly AccountInput[]): Promise<CreateAccountsOutcome> {
+    const bad = checkAccounts(inputs, this.maxBatch);
+    if (bad !== undefined) return Promise.reject(bad);
+    return new Promise((resolve, reject) => {
+      this.submit({ op: "accounts", inputs: inputs.slice(), size: inputs.length, settle: { resolve, reject } });
+    });
+  }
+
+  createTransfers(batch: readonly TransferInput[]): Promise<CreateTransfersOutcome> {
+    const bad = checkTransfers(batch, this.maxBatch);
+    if (bad !== undefined) return Promise.reject(bad);
+    return new Promise((resolve, reject) => {
+      this.submit({ op: "transfers", batch: batch.slice(), size: batch.length, settle: { resolve, reject } });
+    });
+  }
+
+  expirePending(): Promise<TransferRecord[]> {
+    return new Promise((resolve, reject) => {
+      this.submit({ op: "expire", size: 1, settle: { resolve, reject } });
+    });
+  }
+
+  private expireOnTimer(): void {
+    if (this.expireQueued || this.state !== "open" || this.closing) return;
+    this.expireQueued = true;
+    this.expirePending().then(
+      () => (this.expireQueued = false),
+      (err: unknown) => {
+        this.expireQueued = false;
+        this.log?.warn({ err, shard: this.shard }, "ledger: expiring due holds failed");
+      },
+    );
+  }
+
+  private submit(s: Submission): void {
+    if (this.closing || this.state === "closed") {
+      s.settle.reject(new LedgerUnavailableError(this.shard, "the writer is closed"));
+      return;
+    }
+    if (this.state === "failed") {
+      s.settle.reject(new LedgerUnavailableError(this.shard, `the writer stopped: ${describe(this.failure)}`));
+      return;
+    }
+    this.queue.push(s);
+    if (!this.pumping) {
+      this.pumping = true;
+      void this.pump();
+    }
+  }
+
+  private queued(): number {
+    return this.queue.length - this.head;
+  }
+
+  /** The next group: queued submissions up to maxBatch inputs (always at least one). */
+  private take(): Submission[] {
+    const q = this.queue;
+    let n = 0;
+    let end = this.head;
+    while (end < q.length) {
+      const size = (q[end] as Submission).size;
+      if (end > this.head && n + size > this.maxBatch) break;
+      n += size;
+      end++;
+    }
+    const group = q.slice(this.head, end);
+    if (end === q.length) {
+      q.length = 0;
+      this.head = 0;
+    } else {
+      this.head = end;
+      if (this.head > 1024) {
+        q.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+    return group;
+  }
+
+  private rejectQueued(err: Error): void {
+    const group = this.queue.splice(this.head);
+    this.queue.length = 0;
+    this.head = 0;
+    for (const s of group) s.settle.reject(err);
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      while (this.queued() > 0) {
+        if (this.state !== "open") {
+          this.rejectQueued(
+            this.state === "failed"
+              ? new LedgerUnavailableError(this.shard, `the writer stopped: ${describe(this.failure)}`)
+              : new LedgerUnavailableError(this.shard, "the writer is closed"),
+          );
+          break;
+        }
+        await this.round(this.take());
+      }
+    } finally {
+      this.pumping = false;
+      const waiters = this.drained;
+      this.drained = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Applies one group, writes it, settles it. Never throws. */
+  private async round(group: Submission[]): Promise<void> {
+    try {
+      await this.applyAndWrite(group);
+    } catch (err) {
+      // a bug between openGroup and the settlement: memory can no longer be trusted
+      this.log?.error({ err, shard: this.shard }, "ledger: unexpected failure in a round; rebuilding");
+      const e = new LedgerWriteError(this.shard, "unknown", err);
+      for (const s of group) s.settle.reject(e); // no-op for the ones already settled
+      await this.rebuild();
+    }
+  }
+
+  private async applyAndWrite(group: Submission[]): Promise<void> {
+    const ledger = this.ledger;
+    const nowMs = this.clock.now().getTime();
+    const outcomes = new Array<unknown>(group.length);
+    const failed = new Array<unknown>(group.length);
+    const accounts: StoredAccount[] = [];
+    const records: TransferRecord[] = [];
+    const columns = transferColumns();
+    let chainHash = this.committed.chainHash;
+    const chain = (rs: readonly TransferRecord[]): void => {
+      for (const r of rs) {
+        const h = hashTransfer(chainHash, r);
+        chainHash = h.chainHash;
+        pushTransfer(columns, r, h);
+        records.push(r);
+      }
+    };
+
+    ledger.openGroup();
+    for (let i = 0; i < group.length; i++) {
+      const s = group[i] as Submission;
+      try {
+        if (s.op === "accounts") {
+          const o = ledger.createAccounts(s.inputs, nowMs);
+          for (const r of o.records) accounts.push({ record: r, hash: hashAccount(r) });
+          outcomes[i] = o;
+        } else if (s.op === "transfers") {
+          const o = ledger.createTransfers(s.batch, nowMs);
+          chain(o.records);
+          outcomes[i] = o;
+        } else {
+          const rs = ledger.expirePending(nowMs);
+          chain(rs);
+          outcomes[i] = rs;
+        }
+      } catch (err) {
+        // the Ledger undoes a call that throws before it rethrows; the rest of the group stands
+        this.log?.error({ err, shard: this.shard, op: s.op }, "ledger: a submission threw inside the Ledger");
+        failed[i] = new DomainError("internal", `ledger: ${describe(err)}`);
+      }
+    }
+
+    if (accounts.length > 0 || records.length > 0) {
+      this.inflight = { accounts, records };
+      this.view = undefined;
+      try {
+        await appendGroup(this.session.conn, this.shard, accounts, columns);
+      } catch (err) {
+        if (definitelyNotWritten(err)) {
+          ledger.rollbackGroup();
+          this.inflight = undefined;
+          this.view = undefined;
+          this.log?.error({ err, shard: this.shard, transfers: records.length }, "ledger: group refused by the database, rolled back");
+          const e = new LedgerWriteError(this.shard, "not_written", err);
+          for (let i = 0; i < group.length; i++) (group[i] as Submission).settle.reject(failed[i] ?? e);
+          return;
+        }
+        this.log?.error({ err, shard: this.shard, transfers: records.length }, "ledger: outcome of a group unknown; rebuilding");
+        const e = new LedgerWriteError(this.shard, "unknown", err);
+        for (let i = 0; i < group.length; i++) (group[i] as Submission).settle.reject(failed[i] ?? e);
+        await this.rebuild();
+        return;
+      }
+      const last = records[records.length - 1];
+      if (last !== undefined) {
+        this.committed = { timestamp: last.timestamp, chainHash, count: this.committed.count + records.length };
+      }
+      this.inflight = undefined;
+      this.view = undefined;
+    }
+    ledger.commitGroup();
+    for (let i = 0; i < group.length; i++) {
+      const s = group[i] as Submission;
+      if (failed[i] !== undefined) s.settle.reject(failed[i]);
+      else (s.settle as Settle<unknown>).resolve(outcomes[i]);
+    }
+  }
+
+  /**
+   * After an unknown outcome: make sure this writer still owns the shard (a
+   * new session must take the lock again), then replace the Ledger by a
+   * replay of what PostgreSQL holds. Submissions queue meanwhile; each failed
+   * attempt rejects them (not written) and retries with backoff.
+   */
+  private async rebuild(): Promise<void> {
+    this.state = "rebuilding";
+    let delay = 50;
+    for (;;) {
+      if (this.closing) {
+        this.rejectQueued(new LedgerUnavailableError(this.shard, "the writer is closed"));
+        return;
+      }
+      try {
+        const alive = await this.session.conn.query("SELECT 1").then(
+          () => true,
+          () => false,
+        );
+        if (!alive) {
+          await this.session.release();
+          this.session = await openSession(this.sql, this.shard);
+        }
+        const state = await loadState(this.session.conn, this.shard, false);
+        this.ledger = state.ledger;
+        this.committed = state.tip;
+        this.inflight = undefined;
+        this.view = undefined;
+        this.state = "open";
+        this.log?.warn({ shard: this.shard, transfers: state.tip.count }, "ledger: rebuilt from the database");
+        return;
+      } catch (err) {
+        if (err instanceof LedgerShardBusyError || err instanceof LedgerCorruptError) {
+          this.state = "failed";
+          this.failure = err;
+          this.log?.error({ err, shard: this.shard }, "ledger: writer stopped");
+          this.rejectQueued(new LedgerUnavailableError(this.shard, `the writer stopped: ${describe(err)}`));
+          return;
+        }
+        this.log?.error({ err, shard: this.shard }, "ledger: rebuild failed; retrying");
+        this.rejectQueued(new LedgerUnavailableError(this.shard, `rebuilding from the database failed (${describe(err)}); retry`));
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  // ----------------------------------------------------------------- reads
+
+  private inflightView(): InflightView | undefined {
+    if (this.inflight === undefined) return undefined;
+    this.view ??= new InflightView(this.ledger, this.inflight.accounts, this.inflight.records);
+    return this.view;
+  }
+
+  lookupAccount(id: string): AccountSnapshot | undefined {
+    const s = this.ledger.lookupAccount(id);
+    if (s === undefined) return undefined;
+    const v = this.inflightView();
+    return v === undefined ? s : v.snapshot(s);
+  }
+
+  balances(id: string): AccountBalances | undefined {
+    const s = this.lookupAccount(id);
+    if (s === undefined) return undefined;
+    return {
+      debitsPending: s.debitsPending,
+      debitsPosted: s.debitsPosted,
+      creditsPending: s.creditsPending,
+      creditsPosted: s.creditsPosted,
+      frozen: s.frozen,
+    };
+  }
+
+  lookupTransfer(id: string): TransferRecord | undefined {
+    if (this.inflightView()?.transfers.has(id)) return undefined;
+    return this.ledger.lookupTransfer(id);
+  }
+
+  holdStatus(id: string): PendingStatus | undefined {
+    const v = this.inflightView();
+    if (v !== undefined) {
+      if (v.transfers.has(id)) return undefined;
+      if (v.resolved.has(id)) return "pending";
+    }
+    return this.ledger.holdStatus(id);
+  }
+
+  trialBalance(): TrialBalance {
+    const v = this.inflightView();
+    type Mutable = { -readonly [K in keyof LedgerTotals]: LedgerTotals[K] };
+    const ledgers = new Map<string, Mutable>();
+    const codes = new Map<string, Mutable & { code: AccountCode }>();
+    const add = (t: Mutable, s: AccountSnapshot): void => {
+      t.accounts++;
+      t.debitsPosted += s.debitsPosted;
+      t.creditsPosted += s.creditsPosted;
+      t.debitsPending += s.debitsPending;
+      t.creditsPending += s.creditsPending;
+    };
+    const zero = (ledger: string) => ({ ledger, accounts: 0, debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n });
+    for (const raw of this.ledger.listAccounts()) {
+      const s = v === undefined ? raw : v.snapshot(raw);
+      if (s === undefined) continue;
+      let l = ledgers.get(s.ledger);
+      if (l === undefined) ledgers.set(s.ledger, (l = zero(s.ledger)));
+      add(l, s);
+      const key = `${s.ledger}\u0000${s.code}`;
+      let c = codes.get(key);
+      if (c === undefined) codes.set(key, (c = { ...zero(s.ledger), code: s.code }));
+      add(c, s);
+    }
+    const sorted = <T>(m: Map<string, T>): T[] => [...m.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t);
+    return { asOf: this.committed.timestamp, ledgers: sorted(ledgers), codes: sorted(codes) };
+  }
+
+  invariants(): InvariantReport {
+    return this.ledger.invariants();
+  }
+
+  statement(accountId: string, options: StatementOptions = {}): Promise<StatementLine[]> {
+    const limit = Math.min(Math.max(Math.trunc(options.limit ?? 100), 1), 1000);
+    const after = options.afterTimestamp ?? 0;
+    if (!Number.isSafeInteger(after) || after < 0) {
+      return Promise.reject(new DomainError("validation_failed", "afterTimestamp must be a µs timestamp", { field: "afterTimestamp" }));
+    }
+    return readStatement(this.sql, this.shard, accountId, after, limit);
+  }
+
+  async verifyChain(options: { pageSize?: number } = {}): Promise<ChainReport> {
+    const pageSize = options.pageSize ?? 10_000;
+    const tip = this.committed;
+    let accountsChecked = 0;
+    let firstBadAccount: ChainReport["firstBadAccount"];
+    for (const a of await loadAccounts(this.sql, this.shard)) {
+      accountsChecked++;
+      if (firstBadAccount === undefined && hashAccount(a.record) !== a.hash) {
+        firstBadAccount = { id: a.record.id, timestamp: String(a.record.timestamp) };
+      }
+    }
+    let prev = GENESIS_HASH;
+    let checked = 0;
+    for await (const page of transferPages(this.sql, this.shard, pageSize, tip.timestamp)) {
+      const bad = verifyTransferChain(page, prev);
+      if (bad >= 0) {
+        const row = page[bad];
+        return {
+          ok: false,
+          checked: checked + bad + 1,
+          firstBad: { id: row?.record.id ?? "", timestamp: String(row?.record.timestamp) },
+          accountsChecked,
+          ...(firstBadAccount ? { firstBadAccount } : {}),
+        };
+      }
+      checked += page.length;
+      prev = (page[page.length - 1] as { chainHash: string }).chainHash;
+    }
+    let problem: string | undefined;
+    if (checked !== tip.count || prev !== tip.chainHash) {
+      problem = `the stored chain ends after ${checked} transfers at ${prev.slice(0, 12)}…, but ${tip.count} were committed up to ${tip.chainHash.slice(0, 12)}… (rows removed?)`;
+    }
+    return {
+      ok: problem === undefined && firstBadAccount === undefined,
+      checked,
+      accountsChecked,
+      ...(firstBadAccount ? { firstBadAccount } : {}),
+      ...(problem ? { problem } : {}),
+    };
+  }
+
+  // ------------------------------------------------------------------ close
+
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.closing = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    if (this.pumping) await new Promise<void>((r) => this.drained.push(r));
+    this.state = "closed";
+    await this.session.release();
+    openShards.get(this.sql)?.delete(this.shard);
+  }
+}
