@@ -611,6 +611,9 @@ class Writer implements LedgerWriter {
           break;
         }
         await this.round(this.take());
+        // Let the callers just acknowledged submit again before the next group is cut: one
+        // group of everyone instead of two half-groups alternating, half the commits.
+        await new Promise<void>((r) => setImmediate(r));
       }
     } finally {
       this.pumping = false;
