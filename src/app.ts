@@ -22,6 +22,8 @@ import { createAuthService, createLogNotifier, createPartiesRepository, createPa
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { webRoutes } from "./web";
+import { ledgerRoutes, openLedgerWriter } from "./ledger";
+import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 
 export interface AppDeps {
@@ -75,6 +77,17 @@ export async function buildApp(deps: AppDeps) {
   app.addHook("onRoute", (route) => {
     if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), access: "public" };
   });
+  // The single writer of the ledger shard: balances in memory, batches committed before acknowledging.
+  const ledger = await openLedgerWriter({ sql: db.sql, clock, log: app.log });
+  app.addHook("onClose", async () => ledger.close());
+  const payments = createPaymentsService({
+    repo: createPaymentsRepository(db.prisma),
+    ledger,
+    gateway: createOfflineGateway(config.escrowBank),
+    clock,
+    newId: ids,
+  });
+
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",
@@ -139,8 +152,10 @@ export async function buildApp(deps: AppDeps) {
     sessionTtlSeconds: config.sessionTtlSeconds,
   });
 
+  await app.register(ledgerRoutes, { ledger });
+  await app.register(paymentsRoutes, { payments });
   await app.register(webRoutes, { devMode: config.devMode });
 
-  return { app: app as unknown as FastifyInstance, services: { parties, auth }, metrics };
+  return { app: app as unknown as FastifyInstance, services: { parties, auth, payments }, ledger, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

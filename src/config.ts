@@ -34,6 +34,8 @@ export interface Config {
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
   /** Public base URL printed in the seed output and docs. */
   readonly publicUrl: string;
+  /** The platform's escrow bank account that top-ups are paid into (offline gateway). */
+  readonly escrowBank: { readonly bankName: string; readonly accountName: string; readonly accountNumber: string };
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
 }
@@ -145,6 +147,11 @@ export function loadConfig(env: Env): Config {
       windowMs: int(env, "RATE_LIMIT_WINDOW_MS", 60_000, 1000, 3_600_000),
     },
     publicUrl: str(env, "PUBLIC_URL") ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
+    escrowBank: {
+      bankName: str(env, "ESCROW_BANK_NAME") ?? "中国工商银行重庆分行 (demo)",
+      accountName: str(env, "ESCROW_BANK_ACCOUNT_NAME") ?? "Shiftex 资金监管专户 (demo)",
+      accountNumber: str(env, "ESCROW_BANK_ACCOUNT_NUMBER") ?? "3100 0000 0000 0000 000",
+    },
     stripe: {
       secretKey: str(env, "STRIPE_SECRET_KEY"),
       apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
@@ -160,6 +167,7 @@ export const CONFIG_VARIABLES = [
   "SEED_DEMO", "PLATFORM_FEE_RATE", "TAX_WITHHOLDING_RATE", "IDENTITY_HASH_KEY", "SESSION_SECRET",
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
   "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
+  "ESCROW_BANK_NAME", "ESCROW_BANK_ACCOUNT_NAME", "ESCROW_BANK_ACCOUNT_NUMBER",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

@@ -64,3 +64,5 @@ export type {
   StatementOptions,
   TrialBalance,
 } from "./ledger.writer";
+/** HTTP routes of the ledger: accounts, statements, trial balance, verification. */
+export { ledgerRoutes } from "./ledger.routes";
