@@ -471,7 +471,8 @@ class Writer implements LedgerWriter {
   private readonly log: LedgerWriterLog | undefined;
   private readonly maxBatch: number;
   private ledger: Ledger;
-  private session: Session;
+  /** undefined between losing a session and taking the lock on a new one. */
+  private session: Session | undefined;
   private committed: ChainTip;
   private state: WriterState = "open";
   private failure: Error | undefined;
@@ -682,6 +683,7 @@ class Writer implements LedgerWriter {
       this.inflight = { accounts, records };
       this.view = undefined;
       try {
+        if (this.session === undefined) throw new Error("no database session"); // cannot happen while open
         await appendGroup(this.session.conn, this.shard, accounts, columns);
       } catch (err) {
         if (definitelyNotWritten(err)) {
@@ -729,14 +731,19 @@ class Writer implements LedgerWriter {
         return;
       }
       try {
-        const alive = await this.session.conn.query("SELECT 1").then(
-          () => true,
-          () => false,
-        );
-        if (!alive) {
-          await this.session.release();
-          this.session = await openSession(this.sql, this.shard);
+        if (this.session !== undefined) {
+          const alive = await this.session.conn.query("SELECT 1").then(
+            () => true,
+            () => false,
+          );
+          if (!alive) {
+            // never probe a released connection again: the pool may hand it to someone else
+            const gone = this.session;
+            this.session = undefined;
+            await gone.release();
+          }
         }
+        this.session ??= await openSession(this.sql, this.shard);
         const state = await loadState(this.session.conn, this.shard, false);
         this.ledger = state.ledger;
         this.committed = state.tip;
@@ -896,7 +903,8 @@ class Writer implements LedgerWriter {
     if (this.timer !== undefined) clearInterval(this.timer);
     if (this.pumping) await new Promise<void>((r) => this.drained.push(r));
     this.state = "closed";
-    await this.session.release();
+    await this.session?.release();
+    this.session = undefined;
     openShards.get(this.sql)?.delete(this.shard);
   }
 }

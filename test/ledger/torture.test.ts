@@ -24,7 +24,7 @@ import { loadRows, replayFromDb } from "./ledger-db";
 
 const CNY = "CNY";
 const CLIENTS = 40;
-const CALLS = 300;
+const CALLS = 800;
 const HOT = ["hot:0", "hot:1", "hot:2", "hot:3", "hot:4"];
 const ESCROW = ["escrow:0", "escrow:1"];
 const accounts: AccountInput[] = [
@@ -243,8 +243,32 @@ describe.skipIf(!postgresUrl)("ledger writer torture on PostgreSQL", () => {
       reopened();
     }
 
+    /** Reads memory while groups are in flight: the committed view must balance and respect the limits at every moment. */
+    let reads = 0;
+    const readProblems: string[] = [];
+    let done = false;
+    async function reader(): Promise<void> {
+      while (!done) {
+        const tb = writer.trialBalance();
+        for (const l of tb.ledgers) {
+          if (l.debitsPosted !== l.creditsPosted || l.debitsPending !== l.creditsPending) readProblems.push(`unbalanced read ${JSON.stringify(l, (_, v) => (typeof v === "bigint" ? String(v) : v))}`);
+        }
+        for (const id of HOT) {
+          const b = writer.balances(id);
+          if (b && b.debitsPosted + b.debitsPending > b.creditsPosted) readProblems.push(`overdrawn read of ${id}`);
+        }
+        reads++;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+
     const started = Date.now();
+    const readers = reader();
     await Promise.all([...Array.from({ length: CLIENTS }, (_, c) => client(c)), restartAt(1 / 3), restartAt(2 / 3)]);
+    done = true;
+    await readers;
+    expect(readProblems.slice(0, 5)).toEqual([]);
+    expect(reads).toBeGreaterThan(10);
     // let the remaining short holds expire through the timer
     await new Promise((r) => setTimeout(r, 300));
     await writer.expirePending();
@@ -309,7 +333,7 @@ describe.skipIf(!postgresUrl)("ledger writer torture on PostgreSQL", () => {
       expect(counts.results.get(code) ?? 0, code).toBeGreaterThan(0);
     }
     console.log(
-      `[torture] ${counts.calls} calls, ${rows.transfers.length} transfers stored, ${counts.retries} retries, ${lossy.losses()} lost acks, 2 restarts, ${elapsed} ms`,
+      `[torture] ${counts.calls} calls, ${rows.transfers.length} transfers stored, ${counts.retries} retries, ${lossy.losses()} lost acks, 2 restarts, ${reads} concurrent reads, ${elapsed} ms`,
     );
     await writer.close();
 

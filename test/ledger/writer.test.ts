@@ -325,8 +325,9 @@ describe.each(backends)("ledger writer faults on $name", (backend) => {
     const w = await openLedgerWriter({ sql: pool, clock, shard: "inflight", expiryIntervalMs: 0 });
     try {
       await w.createAccounts(accounts);
-      await w.createTransfers([single("i1", "clearing", "wallet:a", 1_000n)]);
+      await w.createTransfers([single("i1", "clearing", "wallet:a", 1_000n), single("i0", "clearing", "wallet:b", 1_000n)]);
       await w.createTransfers([{ ...single("ih", "wallet:a", "escrow:c1", 400n), kind: "pending", flags: TransferFlags.closingDebit }]);
+      await w.createTransfers([{ ...single("ih3", "wallet:b", "escrow:c1", 300n), kind: "pending" }]);
       const before = accounts.map((a) => w.lookupAccount(a.id));
       const trial = w.trialBalance();
       expect(before[1]!.frozen).toBe(true);
@@ -336,6 +337,7 @@ describe.each(backends)("ledger writer faults on $name", (backend) => {
         { id: "iv", kind: "void", pendingId: "ih" },
         single("i2", "wallet:a", "wallet:b", 600n),
         { ...single("ih2", "wallet:a", "escrow:c1", 100n), kind: "pending" },
+        { id: "ip", kind: "post", pendingId: "ih3", amount: 120n },
       ]);
       const acc = w.createAccounts([{ id: "new", ledger: CNY, code: "wallet" }]);
       await new Promise((r) => setTimeout(r, 20));
@@ -344,13 +346,15 @@ describe.each(backends)("ledger writer faults on $name", (backend) => {
       expect(w.lookupTransfer("i2")).toBeUndefined();
       expect(w.holdStatus("ih")).toBe("pending");
       expect(w.holdStatus("ih2")).toBeUndefined();
+      expect(w.holdStatus("ih3")).toBe("pending");
       expect(w.lookupAccount("new")).toBeUndefined();
       faults.gate = undefined;
       open();
-      expect((await pending).results).toEqual(["ok", "ok", "ok"]);
+      expect((await pending).results).toEqual(["ok", "ok", "ok", "ok"]);
       await acc;
       expect(w.lookupAccount("wallet:a")).toMatchObject({ frozen: false, debitsPosted: 600n, debitsPending: 100n });
       expect(w.holdStatus("ih")).toBe("voided");
+      expect(w.lookupAccount("wallet:b")).toMatchObject({ debitsPosted: 120n, debitsPending: 0n, creditsPosted: 1_600n });
       expect(w.lookupAccount("new")).toBeDefined();
     } finally {
       await w.close();
