@@ -6,8 +6,8 @@
  *   accounts10k — transfers among 10,000 funded no-overdraft wallets.
  * Each client awaits the ack of its call before the next one. Every pattern
  * runs with BATCH transfers per call (like a TigerBeetle client, or the
- * sequencer posting all fills of a match at once) three times (median), and
- * once with a single transfer per call. In the same run, the baseline: 20
+ * sequencer posting all fills of a match at once) three times (median), then
+ * once with 10 and once with a single transfer per call. In the same run, the baseline: 20
  * concurrent `pg` clients each doing BEGIN; INSERT one transfer row; COMMIT
  * into a plain table of the same shape (same columns and indexes, no triggers).
  *
@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     say(`  synchronous_commit=${synchronousCommit}; sha256 content+chain hash ${hashUs} µs per transfer`);
 
     const writer = await openLedgerWriter({ sql: db.sql, clock: systemClock, shard: "bench" });
-    let hot10, accounts10k, hot10Single, accounts10kSingle, invariantsOk: boolean;
+    let hot10, accounts10k, hot10Single, accounts10kSingle, hot10Ten, accounts10kTen, invariantsOk: boolean;
     try {
       const hot = await setUpPattern(writer, "hot10", 10);
       const many = await setUpPattern(writer, "a10k", 10_000);
@@ -273,6 +273,9 @@ async function main(): Promise<void> {
       hot10 = await runPattern(writer, "hot10", hot, BATCH, RUNS, "b");
       say("accounts10k: 10,000 wallets, no overdraft");
       accounts10k = await runPattern(writer, "a10k", many, BATCH, RUNS, "b");
+      say("10 transfers per call");
+      hot10Ten = await runPattern(writer, "hot10", hot, 10, 1, "t");
+      accounts10kTen = await runPattern(writer, "a10k", many, 10, 1, "t");
       say("single transfer per call");
       hot10Single = await runPattern(writer, "hot10", hot, 1, 1, "s");
       accounts10kSingle = await runPattern(writer, "a10k", many, 1, 1, "s");
@@ -301,6 +304,7 @@ async function main(): Promise<void> {
       hashUsPerTransfer: hashUs,
       hot10: strip(hot10),
       accounts10k: strip(accounts10k),
+      tenPerCall: { hot10: strip(hot10Ten), accounts10k: strip(accounts10kTen) },
       singlePerCall: { hot10: strip(hot10Single), accounts10k: strip(accounts10kSingle) },
       baseline: {
         transfersPerSec: base.transfersPerSec,
