@@ -83,33 +83,47 @@ function pgClient(client: pg.Pool | pg.PoolClient): SqlClient {
   };
 }
 
+/**
+ * Runs fn on a client checked out of the pool. While checked out, a client's
+ * 'error' event (backend terminated, network gone) has no listener of the
+ * pool's, and an unheard 'error' event crashes the process; so listen, let
+ * the failing query reject, and destroy the broken client instead of
+ * returning it to the pool.
+ */
+async function checkedOut<T>(pool: pg.Pool, fn: (conn: pg.PoolClient) => Promise<T>): Promise<T> {
+  const conn = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (err: Error) => {
+    broken = err;
+  };
+  conn.on("error", onError);
+  try {
+    return await fn(conn);
+  } finally {
+    conn.off("error", onError);
+    conn.release(broken ?? false);
+  }
+}
+
 function pgPool(pool: pg.Pool): SqlPool {
   const base = pgClient(pool);
   return {
     query: base.query,
     exec: base.exec,
     async transaction(fn) {
-      const conn = await pool.connect();
-      try {
+      return checkedOut(pool, async (conn) => {
         await conn.query("BEGIN");
-        const result = await fn(pgClient(conn));
-        await conn.query("COMMIT");
-        return result;
-      } catch (err) {
-        await conn.query("ROLLBACK").catch(() => undefined);
-        throw err;
-      } finally {
-        conn.release();
-      }
+        try {
+          const result = await fn(pgClient(conn));
+          await conn.query("COMMIT");
+          return result;
+        } catch (err) {
+          await conn.query("ROLLBACK").catch(() => undefined);
+          throw err;
+        }
+      });
     },
-    async withConnection(fn) {
-      const conn = await pool.connect();
-      try {
-        return await fn(pgClient(conn));
-      } finally {
-        conn.release();
-      }
-    },
+    withConnection: (fn) => checkedOut(pool, (conn) => fn(pgClient(conn))),
   };
 }
 

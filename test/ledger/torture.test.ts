@@ -352,12 +352,11 @@ describe.skipIf(!postgresUrl)("ledger writer when its PostgreSQL backend is kill
   });
   afterAll(async () => t?.drop());
 
-  // KNOWN GAP, outside src/ledger: src/infra/db.ts leaves no 'error' listener on a pg client while it is
-  // checked out (withConnection / transaction), so a terminated backend crashes the process with an
-  // unhandled 'error' event instead of failing the writer's next statement. The child process shows it;
-  // once db.ts keeps those errors (listener during checkout, release(err) when broken), turn `it.fails`
-  // into `it`: the writer then sees an unknown outcome, takes the lock on a new session and rebuilds.
-  it.fails("recovers when the backend holding the shard lock is terminated under load", async () => {
+  // A terminated backend must fail the writer's next statement, not crash the process with an unheard
+  // 'error' event (src/infra/db.ts listens while a client is checked out). The writer then sees an
+  // unknown outcome, takes the lock on a new session and rebuilds. It runs in a child process so a
+  // regression cannot take the test runner down with it.
+  it("recovers when the backend holding the shard lock is terminated under load", async () => {
     const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./kill-writer.child.ts", import.meta.url)), t.url!], {
       encoding: "utf8",
       timeout: 60_000,
