@@ -24,6 +24,7 @@ import { migrate } from "../src/infra/migrate";
 import { AccountFlags, hashTransfer, GENESIS_HASH, openLedgerWriter, type LedgerWriter, type TransferInput } from "../src/ledger";
 import { systemClock } from "../src/shared/clock";
 import { createScratchPostgres } from "../test/helpers/database";
+import { prng } from "../test/helpers/prng";
 
 // The bench is a process entry of its own, like migrate.cli.ts: it reads its settings here.
 const env = process.env;
@@ -93,17 +94,6 @@ function median(runs: RunResult[]): RunResult {
   return sorted[Math.floor(sorted.length / 2)] as RunResult;
 }
 
-/** A small deterministic PRNG, so runs are comparable. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function setUpPattern(writer: LedgerWriter, name: string, wallets: number): Promise<string[]> {
   const ids = Array.from({ length: wallets }, (_, i) => `wallet:${name}:${i}`);

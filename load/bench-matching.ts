@@ -26,6 +26,7 @@ import { OrderBook as PeerBook, Side as PeerSide } from "nodejs-order-book";
 import type { LimitOrderOptions } from "nodejs-order-book";
 import { Colour, OrderBook, Side, TimeInForce } from "../src/exchange/index";
 import type { BookOptions, OrderInput, PlaceResult } from "../src/exchange/index";
+import { prng } from "../test/helpers/prng";
 
 const COMMANDS = Number(process.argv[2] ?? 1_000_000);
 const RUNS = 3;
@@ -34,17 +35,6 @@ const GOOD_TILL = 1_000_000;
 
 const TARGETS = { B_opsPerSec: 3_000_000, ratio: 20, C_opsPerSec: 1_500_000, heapBytesPerRestingOrder: 200 };
 
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CONFIG: BookOptions = { minRate: 2000, maxRate: 2990, tickSize: 10, now: 0 };
 const TICKS = 100;

@@ -21,6 +21,7 @@ import { systemClock } from "../../src/shared/clock";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { postgresUrl } from "../helpers/services";
 import { loadRows, replayFromDb } from "./ledger-db";
+import { prng } from "../helpers/prng";
 
 const CNY = "CNY";
 const CLIENTS = 40;
@@ -33,16 +34,6 @@ const accounts: AccountInput[] = [
   ...ESCROW.map((id) => ({ id, ledger: CNY, code: "escrow" as const, ownerId: id })),
 ];
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Loses the answer of an append now and then, after it committed: the writer must treat the outcome as unknown. */
 function lossyPool(sql: SqlPool, loseEvery: number, maxLosses: number) {
