@@ -386,6 +386,15 @@ describe.each(backends)("parties API on $name", (backend) => {
       expect(app.sentCodes.length).toBe(count);
     });
 
+    it("limits code requests per phone to five a minute", async () => {
+      const phone = app.demo.workerPhones[20]!;
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) statuses.push((await call(app, "POST", "/v1/auth/otp", { body: { phone } })).status);
+      expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
+      // Another phone from the same address is not held back.
+      expect((await call(app, "POST", "/v1/auth/otp", { body: { phone: app.demo.workerPhones[21]! } })).status).toBe(202);
+    });
+
     it("locks a code after five wrong attempts", async () => {
       const phone = app.demo.workerPhones[5]!;
       const sent = await call(app, "POST", "/v1/auth/otp", { body: { phone } });
