@@ -18,7 +18,7 @@ import { installMetrics } from "./http/metrics";
 import { installProblemHandlers } from "./http/problem";
 import { ProblemSchema, responses } from "./http/schemas";
 import { validatorCompiler } from "./http/validation";
-import { createAuthService, createLogNotifier, createPartiesRepository, createPartiesService, partiesRoutes, type Notifier } from "./parties";
+import { createLogNotifier, createPartiesModule, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { webRoutes } from "./web";
@@ -62,16 +62,9 @@ export async function buildApp(deps: AppDeps) {
     void reply.header("x-request-id", request.id);
   });
 
-  const repo = createPartiesRepository(db.prisma);
   const notifier = deps.notifier ?? createLogNotifier((msg, fields) => app.log.info(fields, msg));
-  const parties = createPartiesService({ repo, clock, newId: ids, identityHashKey: config.identityHashKey });
-  const auth = createAuthService({
-    repo, clock, newId: ids, notifier,
-    sessionSecret: config.sessionSecret,
-    sessionTtlSeconds: config.sessionTtlSeconds,
-    otpTtlSeconds: config.otpTtlSeconds,
-    devMode: config.devMode,
-  });
+  const partiesModule = createPartiesModule({ prisma: db.prisma, config, clock, newId: ids, notifier });
+  const { parties, auth } = partiesModule;
 
   // The docs routes are public and added by the plugin: mark them so the access check lets them through.
   app.addHook("onRoute", (route) => {
@@ -156,6 +149,6 @@ export async function buildApp(deps: AppDeps) {
   await app.register(paymentsRoutes, { payments });
   await app.register(webRoutes, { devMode: config.devMode });
 
-  return { app: app as unknown as FastifyInstance, services: { parties, auth, payments }, ledger, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -5,7 +5,7 @@ import { buildApp } from "./app";
 import { config, ConfigError } from "./config";
 import { openDatabase } from "./infra/db";
 import { migrate } from "./infra/migrate";
-import { createPartiesRepository, seedDemo } from "./parties";
+import { seedDemo } from "./parties";
 
 const started = process.hrtime.bigint();
 let cfg;
@@ -35,7 +35,7 @@ sweeper.unref();
 
 let seedSummary: Awaited<ReturnType<typeof seedDemo>> | undefined;
 if (cfg.seedDemo) {
-  seedSummary = await seedDemo({ ...services, repo: createPartiesRepository(db.prisma), secret: cfg.sessionSecret });
+  seedSummary = await seedDemo({ ...services, secret: cfg.sessionSecret });
 }
 
 await app.listen({ port: cfg.port, host: cfg.host });

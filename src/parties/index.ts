@@ -6,6 +6,8 @@ export { createPartiesService, type PartiesService, type OrganisationView, type 
 export { createAuthService, type AuthService, type IssuedKey } from "./auth.service";
 /** Port for messages to workers, with the log-only embedded default. */
 export { createLogNotifier, type Notifier } from "./notifier";
+/** The module's repository and services built from the config (app and seed script). */
+export { createPartiesModule, type PartiesModule } from "./parties.module";
 /** The HTTP routes of the module. */
 export { partiesRoutes } from "./parties.routes";
 /** Reference catalogues: districts, minimum wages, skills, slots, key groups, market ids. */

@@ -423,10 +423,10 @@ describe.each(backends)("parties API on $name", (backend) => {
       for (const a of agencies) expect(await app.built.services.parties.hasValidLicence(a.id)).toBe(true);
       const seededWorkers = await app.database.db.prisma.worker.count({ where: { phone: { in: app.demo.workerPhones } } });
       expect(seededWorkers).toBe(40);
-      const { seedDemo, createPartiesRepository } = await import("../../src/parties");
+      const { seedDemo } = await import("../../src/parties");
       const counts = async () => [await orgCount(), await workerCount(), await app.database.db.prisma.apiKey.count(), await app.database.db.prisma.licence.count()];
       const before = await counts();
-      const again = await seedDemo({ ...app.built.services, repo: createPartiesRepository(app.database.db.prisma), secret: app.config.sessionSecret });
+      const again = await seedDemo({ ...app.built.services, secret: app.config.sessionSecret });
       expect(again.created).toEqual({ organisations: 0, workers: 0, apiKeys: 0 });
       expect(again.keys.map((k) => k.apiKey)).toEqual(app.demo.keys.map((k) => k.apiKey));
       expect(await counts()).toEqual(before);

@@ -4,7 +4,7 @@
  */
 import { buildApp, type BuiltApp } from "../../src/app";
 import { loadConfig, type Config } from "../../src/config";
-import { createPartiesRepository, seedDemo, type Notifier } from "../../src/parties";
+import { seedDemo, type Notifier } from "../../src/parties";
 import type { Clock } from "../../src/shared/clock";
 import { createTestDatabase, type TestDatabase } from "./database";
 import type { Backend } from "./services";
@@ -34,7 +34,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
   const sentCodes: { phone: string; code: string }[] = [];
   const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
   const built = await buildApp({ config, db: database.db, notifier, redis: options.redis, ...(options.clock ? { clock: options.clock } : {}) });
-  const demo = await seedDemo({ ...built.services, repo: createPartiesRepository(database.db.prisma), secret: config.sessionSecret });
+  const demo = await seedDemo({ ...built.services, secret: config.sessionSecret });
   await built.app.listen({ port: 0, host: "127.0.0.1" });
   const address = built.app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
