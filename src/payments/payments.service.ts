@@ -93,17 +93,14 @@ export function createPaymentsService(deps: PaymentsDeps) {
   const { repo, ledger, gateway, clock } = deps;
   const reference = deps.newReference ?? (() => newReference("SX"));
   const maxFen = deps.maxAmountFen ?? DEFAULT_MAX_FEN;
-  let platformReady = false;
-
-  async function ensureAccounts(inputs: AccountInput[]): Promise<void> {
-    if (!platformReady) {
-      inputs = [...platformAccounts(CNY), ...inputs];
-    }
-    const out = await ledger.createAccounts(inputs);
+  /** Creates whichever of these accounts (and the platform's) do not exist yet; usually none, and then no write. */
+  async function ensureAccounts(accounts: AccountInput[]): Promise<void> {
+    const missing = [...platformAccounts(CNY), ...accounts].filter((a) => ledger.lookupAccount(a.id) === undefined);
+    if (missing.length === 0) return;
+    const out = await ledger.createAccounts(missing);
     out.results.forEach((r, i) => {
-      if (r !== "ok" && r !== "exists") throw new Error(`ledger account ${inputs[i]!.id}: ${r}`);
+      if (r !== "ok" && r !== "exists") throw new Error(`ledger account ${missing[i]!.id}: ${r}`);
     });
-    platformReady = true;
   }
 
   function checkAmount(amountFen: bigint, field: string): void {
