@@ -41,13 +41,4 @@ export const IdempotencyHeaders = Type.Object({
   "idempotency-key": Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: "Makes a retried POST safe" })),
 });
 
-export const ListQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
-    after: Type.Optional(Type.String({ maxLength: 64, description: "Return items whose id sorts after this one" })),
-  },
-  { additionalProperties: false },
-);
-
 export const DateString = Type.String({ format: "date", description: "Local date YYYY-MM-DD (Asia/Shanghai)" });
-export const DateTimeString = Type.String({ format: "date-time" });

@@ -10,7 +10,7 @@ import { newSecret, type NewId } from "../shared/ids";
 import type { Principal, Role } from "../shared/principal";
 import { validateChinaMobile } from "./identity";
 import type { Notifier } from "./notifier";
-import type { Db, PartiesRepository } from "./parties.repository";
+import type { PartiesRepository } from "./parties.repository";
 
 const MAX_CODE_ATTEMPTS = 5;
 // A resolved key is cached briefly: the hot path should not query the database on every request.
@@ -47,20 +47,19 @@ export function createAuthService(deps: AuthDeps) {
 
   return {
     /** Creates an API key; the plaintext is returned once and never stored. */
-    issueApiKey(input: { role: Role; organisationId: string | null; label: string }, db?: Db): Promise<IssuedKey> {
-      return this.issueApiKeyWithSecret(input, newSecret("sx"), db);
+    issueApiKey(input: { role: Role; organisationId: string | null; label: string }): Promise<IssuedKey> {
+      return this.issueApiKeyWithSecret(input, newSecret("sx"));
     },
 
     /** Stores a key whose plaintext the caller chose (the demo seed's derived keys). */
-    async issueApiKeyWithSecret(input: { role: Role; organisationId: string | null; label: string }, apiKey: string, db?: Db): Promise<IssuedKey> {
+    async issueApiKeyWithSecret(input: { role: Role; organisationId: string | null; label: string }, apiKey: string): Promise<IssuedKey> {
       if ((input.role === "enterprise" || input.role === "agency") !== (input.organisationId !== null)) {
         throw invalidField("/body/role", "enterprise and agency keys belong to an organisation; operator and regulator keys do not");
       }
       if (input.role === "worker") throw invalidField("/body/role", "workers log in with their phone, not an API key");
-      const row = await repo.insertApiKey(
-        { id: deps.newId("key"), keyHash: sha256(apiKey), prefix: apiKey.slice(0, 8), role: input.role, organisationId: input.organisationId, label: input.label, createdAt: clock.now() },
-        db,
-      );
+      const row = await repo.insertApiKey({
+        id: deps.newId("key"), keyHash: sha256(apiKey), prefix: apiKey.slice(0, 8), role: input.role, organisationId: input.organisationId, label: input.label, createdAt: clock.now(),
+      });
       return { id: row.id, apiKey, prefix: row.prefix, role: row.role, organisationId: row.organisationId, label: row.label };
     },
 

@@ -3,8 +3,6 @@ import type { PrismaClient } from "../generated/prisma/client";
 import { Prisma } from "../generated/prisma/client";
 import { DomainError } from "../shared/errors";
 
-export type Db = PrismaClient | Prisma.TransactionClient;
-
 /** Maps a unique-constraint violation to a 409 naming the field; rethrows anything else. */
 export function rethrowUnique(err: unknown, fields: Record<string, { field: string; message: string }>): never {
   if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {
@@ -26,13 +24,9 @@ export type WorkerRow = Prisma.WorkerGetPayload<{ include: typeof workerInclude 
 
 export function createPartiesRepository(prisma: PrismaClient) {
   return {
-    transaction<T>(fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
-      return prisma.$transaction(fn);
-    },
-
-    async insertOrganisation(data: Prisma.OrganisationUncheckedCreateInput, db: Db = prisma): Promise<OrganisationRow> {
+    async insertOrganisation(data: Prisma.OrganisationUncheckedCreateInput): Promise<OrganisationRow> {
       try {
-        return await db.organisation.create({ data, include: orgInclude });
+        return await prisma.organisation.create({ data, include: orgInclude });
       } catch (err) {
         rethrowUnique(err, {
           credit_code: { field: "/body/creditCode", message: "an organisation with this unified social credit code is already registered" },
@@ -40,11 +34,11 @@ export function createPartiesRepository(prisma: PrismaClient) {
         });
       }
     },
-    findOrganisation(id: string, db: Db = prisma): Promise<OrganisationRow | null> {
-      return db.organisation.findUnique({ where: { id }, include: orgInclude });
+    findOrganisation(id: string): Promise<OrganisationRow | null> {
+      return prisma.organisation.findUnique({ where: { id }, include: orgInclude });
     },
-    findOrganisationByCreditCode(creditCode: string, db: Db = prisma): Promise<OrganisationRow | null> {
-      return db.organisation.findUnique({ where: { creditCode }, include: orgInclude });
+    findOrganisationByCreditCode(creditCode: string): Promise<OrganisationRow | null> {
+      return prisma.organisation.findUnique({ where: { creditCode }, include: orgInclude });
     },
     listOrganisations(filter: { kind?: "enterprise" | "agency"; after?: string; limit: number }): Promise<OrganisationRow[]> {
       return prisma.organisation.findMany({
@@ -58,9 +52,9 @@ export function createPartiesRepository(prisma: PrismaClient) {
       return prisma.organisation.update({ where: { id }, data, include: orgInclude });
     },
 
-    async insertLicence(data: Prisma.LicenceUncheckedCreateInput, db: Db = prisma): Promise<LicenceRow> {
+    async insertLicence(data: Prisma.LicenceUncheckedCreateInput): Promise<LicenceRow> {
       try {
-        return await db.licence.create({ data });
+        return await prisma.licence.create({ data });
       } catch (err) {
         rethrowUnique(err, { number: { field: "/body/number", message: "a licence with this number is already registered" } });
       }
@@ -80,23 +74,19 @@ export function createPartiesRepository(prisma: PrismaClient) {
       return r.count;
     },
 
-    insertApiKey(data: Prisma.ApiKeyUncheckedCreateInput, db: Db = prisma) {
-      return db.apiKey.create({ data });
+    insertApiKey(data: Prisma.ApiKeyUncheckedCreateInput) {
+      return prisma.apiKey.create({ data });
     },
     findApiKeyByHash(keyHash: string) {
       return prisma.apiKey.findUnique({ where: { keyHash } });
-    },
-    countApiKeys(where: Prisma.ApiKeyWhereInput, db: Db = prisma) {
-      return db.apiKey.count({ where });
     },
 
     async insertWorker(
       data: Prisma.WorkerUncheckedCreateInput,
       skills: readonly { skillId: string; level: number }[],
-      db: Db = prisma,
     ): Promise<WorkerRow> {
       try {
-        return await db.worker.create({
+        return await prisma.worker.create({
           data: { ...data, skills: { create: skills.map((s) => ({ skillId: s.skillId, level: s.level })) } },
           include: workerInclude,
         });
@@ -141,9 +131,6 @@ export function createPartiesRepository(prisma: PrismaClient) {
       } catch (err) {
         rethrowUnique(err, { phone: { field: "/body/phone", message: "this phone number already belongs to a worker" } });
       }
-    },
-    countWorkers(where: Prisma.WorkerWhereInput = {}) {
-      return prisma.worker.count({ where });
     },
 
     insertOtpChallenge(data: Prisma.OtpChallengeUncheckedCreateInput) {

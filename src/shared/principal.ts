@@ -14,11 +14,6 @@ export interface Principal {
   readonly callerId: string;
 }
 
-/** Roles that manage the platform and may read every organisation's records. */
-export function isStaff(p: Principal): boolean {
-  return p.role === "operator";
-}
-
 /** Operator and regulator read everything (the regulator only reads). */
 export function canReadAll(p: Principal): boolean {
   return p.role === "operator" || p.role === "regulator";
