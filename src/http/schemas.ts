@@ -42,3 +42,17 @@ export const IdempotencyHeaders = Type.Object({
 });
 
 export const DateString = Type.String({ format: "date", description: "Local date YYYY-MM-DD (Asia/Shanghai)" });
+
+/** Query of every list: page size and the opaque cursor from the previous page's `next`. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100, description: "Items per page (default 100)" })),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: "The `next` value of the previous page" })),
+};
+
+/** Response of every list: `{ items, next }`, `next` null on the last page. */
+export function PageOf<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    next: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` to read the next page; null on the last page" }),
+  });
+}

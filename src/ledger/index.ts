@@ -66,3 +66,5 @@ export type {
 } from "./ledger.writer";
 /** HTTP routes of the ledger: accounts, statements, trial balance, verification. */
 export { ledgerRoutes } from "./ledger.routes";
+/** Whether a ledger result stands, and refusals as the client's error: the one way every module accepts ledger results. */
+export { acceptTransfer, accountStands, ledgerRefusal, transferStands } from "./ledger.results";
