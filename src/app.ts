@@ -15,7 +15,7 @@ import type { Database } from "./infra/db";
 import { installAuth } from "./http/auth";
 import { createIdempotencyRepository, installIdempotency } from "./http/idempotency";
 import { installMetrics } from "./http/metrics";
-import { installProblemHandlers } from "./http/problem";
+import { clientErrorHandler, frameworkErrors, installProblemHandlers, MAX_PARAM_LENGTH } from "./http/problem";
 import { ProblemSchema, responses } from "./http/schemas";
 import { validatorCompiler } from "./http/validation";
 import { createLogNotifier, createPartiesModule, partiesRoutes, type Notifier } from "./parties";
@@ -53,6 +53,9 @@ export async function buildApp(deps: AppDeps) {
     },
     trustProxy: config.env === "production",
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -69,6 +72,8 @@ export async function buildApp(deps: AppDeps) {
   // The docs routes are public and added by the plugin: mark them so the access check lets them through.
   app.addHook("onRoute", (route) => {
     if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), access: "public" };
+    // A public route needs no credential: no lock beside it in /docs.
+    if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
   // The single writer of the ledger shard: balances in memory, batches committed before acknowledging.
   const ledger = await openLedgerWriter({ sql: db.sql, clock, log: app.log });

@@ -48,7 +48,8 @@ export function problemOf(err: DomainError, request?: FastifyRequest): Problem {
     status: ERROR_STATUS[err.code],
     code: err.code,
     detail: err.message,
-    ...(request ? { instance: request.url, requestId: String(request.id) } : {}),
+    // the path only: a query string may be long or hold what should not be echoed
+    ...(request ? { instance: (request.url ?? "").split("?")[0], requestId: String(request.id) } : {}),
     ...(field !== undefined ? { field } : {}),
     ...extra,
   };
@@ -89,6 +90,53 @@ export function sendProblem(reply: FastifyReply, request: FastifyRequest, domain
   return reply.status(domain.status).type("application/problem+json").send(problemOf(domain, request));
 }
 
+/**
+ * Errors the router raises before any route runs (a URL that does not decode,
+ * a path parameter longer than any id, an async constraint failing): given to
+ * Fastify as its `frameworkErrors` option, so they too are problem+json.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  let domain: DomainError;
+  switch (error.code) {
+    case "FST_ERR_BAD_URL":
+      domain = new DomainError("bad_request", "the URL is not valid: a percent-escape does not decode to UTF-8", { field: "/url" });
+      break;
+    case "FST_ERR_MAX_PARAM_LENGTH":
+      domain = new DomainError("validation_failed", `a path parameter is longer than ${MAX_PARAM_LENGTH} characters; no id is that long`, { field: "/params" });
+      break;
+    default:
+      domain = fromFramework(error);
+  }
+  request.log.info({ code: domain.code, frameworkCode: error.code }, domain.message);
+  void sendProblem(reply, request, domain);
+}
+
+/** Longest path parameter the router accepts; longer ones are refused by frameworkErrors, shorter ones by each route's schema. */
+export const MAX_PARAM_LENGTH = 256;
+
+/**
+ * Answers a malformed HTTP request (bad header, header too large) that never
+ * became a Fastify request: a problem+json written straight to the socket.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: import("node:net").Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    type: "https://shiftex.dev/problems/bad-request",
+    title: tooLarge ? "Request header fields too large" : "Bad request",
+    status,
+    code: "bad_request",
+    detail: tooLarge ? "the request headers are larger than the server accepts" : "the request is not valid HTTP",
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/problem+json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 /** Installs the error and not-found handlers on an app. */
 export function installProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -100,6 +148,8 @@ export function installProblemHandlers(app: FastifyInstance): void {
     }
     return sendProblem(reply, request, domain);
   });
+  // Only JSON bodies: without this, text/plain would be parsed as a string and fail validation confusingly instead of 415.
+  app.removeContentTypeParser("text/plain");
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, request, new DomainError("not_found", `no route ${request.method} ${request.url.split("?")[0]}`)),
   );

@@ -22,6 +22,32 @@ function makeAjv(coerce: boolean): Ajv {
 const strictAjv = makeAjv(false);
 const coercingAjv = makeAjv(true);
 
+// C0 controls other than tab, line feed and carriage return, DEL, C1 controls, and unpaired surrogates.
+// PostgreSQL refuses NUL in text (a 500 after half the work), and the rest has no business in a name,
+// reason or number: it hides text in logs, CSV exports and bank files.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]|\p{Cs}/u;
+
+/** The JSON-pointer (below the part) of the first string, or key, holding a control character; undefined if none. */
+export function controlCharacterAt(value: unknown, pointer = ""): string | undefined {
+  if (typeof value === "string") return CONTROL.test(value) ? pointer : undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = controlCharacterAt(value[i], `${pointer}/${i}`);
+      if (at !== undefined) return at;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      const here = `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      if (CONTROL.test(k)) return here;
+      const at = controlCharacterAt(v, here);
+      if (at !== undefined) return at;
+    }
+  }
+  return undefined;
+}
+
 /** Fastify validator compiler choosing strict or coercing Ajv by request part. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const ajv = httpPart === "body" ? strictAjv : coercingAjv;
@@ -29,6 +55,16 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   return (input: unknown) => {
     // An absent body reads as {}: required fields are then reported by name, and all-optional bodies may be left out.
     const data = httpPart === "body" && (input === undefined || input === null) ? {} : input;
+    // Checked before the schema, so a control character in an unknown key is named as such. Not in
+    // headers: Node's parser already refuses controls there, and reads UTF-8 bytes as Latin-1 (C1) text.
+    const bad = httpPart === "headers" ? undefined : controlCharacterAt(data);
+    if (bad !== undefined) {
+      return {
+        error: toValidationError([
+          { keyword: "controlCharacter", instancePath: bad, schemaPath: "#", params: {}, message: "must not contain control characters (NUL, escape and the like)" },
+        ]),
+      };
+    }
     if (validate(data)) return { value: data };
     return { error: toValidationError(validate.errors ?? []) };
   };
