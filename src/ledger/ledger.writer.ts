@@ -469,6 +469,7 @@ async function loadState(
   shard: string,
   signing: Signing,
   mode: VerifyMode,
+  log: LedgerWriterLog | undefined,
   committed?: ChainTip,
 ): Promise<LoadedState> {
   const report = await verifyStoredChain(conn, shard, {
@@ -477,7 +478,24 @@ async function loadState(
     ...(committed !== undefined && committed.sequence > 0 ? { committed } : {}),
   });
   if (report.firstBad !== undefined) throw LedgerCorruptError.from(shard, report.firstBad, mode);
+  log?.info(
+    { shard, mode, checked: report.checked, from: report.from, through: report.through, lastCheckpoint: report.lastCheckpoint?.sequence ?? null },
+    "ledger: stored chain verified",
+  );
   const accounts = await loadAccounts(conn, shard);
+  if (mode === "incremental") {
+    // Accounts are few and their flags guard every balance: re-hash them all, also behind the newest checkpoint.
+    for (const a of accounts) {
+      if (hashAccount(a.record) !== a.contentHash) {
+        throw new LedgerCorruptError(
+          shard,
+          `first bad record ${a.sequence}: account ${a.record.id} at ${a.sequence}: its fields do not match its content hash (edited)`,
+          undefined,
+          a.sequence,
+        );
+      }
+    }
+  }
   const transfers: TransferRecord[] = [];
   const transferSequences: number[] = [];
   let lastTransfer: StoredTransfer | undefined;
@@ -536,7 +554,7 @@ export async function openLedgerWriter(options: LedgerWriterOptions): Promise<Le
   try {
     const session = await openSession(sql, shard);
     try {
-      const state = await loadState(session.conn, shard, signing, options.verifyOnOpen ?? "incremental");
+      const state = await loadState(session.conn, shard, signing, options.verifyOnOpen ?? "incremental", options.log);
       const writer = new Writer(options, shard, session, state, signing);
       await writer.signIfMoved();
       writer.startTimers(options);
@@ -909,7 +927,7 @@ class Writer implements LedgerWriter {
           }
         }
         this.session ??= await openSession(this.sql, this.shard);
-        const state = await loadState(this.session.conn, this.shard, this.signing, "incremental", this.committed);
+        const state = await loadState(this.session.conn, this.shard, this.signing, "incremental", this.log, this.committed);
         this.ledger = state.ledger;
         this.committed = state.tip;
         this.newestCheckpoint = state.checkpoint;
