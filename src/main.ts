@@ -76,6 +76,9 @@ if (seedSummary) {
   lines.push(`  workers: 40 demo workers, phones ${seedSummary.workerPhones[0]} … ${seedSummary.workerPhones.at(-1)}`);
   lines.push(`  try: curl -H 'Authorization: Bearer ${seedSummary.keys[0]!.apiKey}' ${base}/v1/organisations`);
 }
+// Handlers before the banner: whoever waits for the banner may signal at once.
+process.once("SIGINT", () => void shutdown("SIGINT"));
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
 console.log(lines.join("\n"));
 
 async function shutdown(signal: string) {
@@ -86,5 +89,3 @@ async function shutdown(signal: string) {
   await db.close();
   process.exit(0);
 }
-process.once("SIGINT", () => void shutdown("SIGINT"));
-process.once("SIGTERM", () => void shutdown("SIGTERM"));
