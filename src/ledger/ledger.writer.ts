@@ -25,9 +25,10 @@
  * position ("sequence") of the shard's ONE hash chain as the group is
  * built. The writer signs the committed tip (Ed25519) at open when it moved,
  * at least every checkpointIntervalMs while the chain grows, and at close,
- * into ledger_checkpoints. Opening verifies the stored chain against the
- * newest checkpoint (incremental) or every one (full) and refuses a chain
- * that does not verify, naming the first bad position.
+ * into ledger_checkpoints. Opening verifies the stored chain (incremental:
+ * the newest checkpoint, every record after it, every account and that no
+ * position is missing; full: every record and checkpoint) and refuses a
+ * chain that does not verify, naming the first bad position.
  *
  * Fencing: the writer appends on one dedicated connection that holds the
  * shard's session-level advisory lock for the writer's lifetime, so a second
