@@ -139,7 +139,9 @@ export async function verifyStoredChain(sql: SqlClient, shard: string, options: 
     fault = walkChain(page, at, claims);
     if (fault !== undefined) break;
   }
-  if (fault === undefined && options.committed !== undefined && at.chainHash !== options.committed.chainHash) {
+  if (fault === undefined && options.committed !== undefined && at.sequence < options.committed.sequence) {
+    fault = missingFault(at.sequence, options.committed.sequence, "what this writer committed");
+  } else if (fault === undefined && options.committed !== undefined && at.chainHash !== options.committed.chainHash) {
     const first = at.anchored + 1;
     fault = {
       sequence: first,
