@@ -5,7 +5,7 @@ import { buildApp } from "./app";
 import { config, ConfigError } from "./config";
 import { openDatabase } from "./infra/db";
 import { appendOnlyWeaknesses, migrateDatabase } from "./infra/migrate";
-import { LedgerCorruptError } from "./ledger";
+import { LedgerCorruptError, keyIdOf } from "./ledger";
 import { seedDemo } from "./parties";
 
 const started = process.hrtime.bigint();
@@ -69,6 +69,7 @@ const lines = [
   `  API docs     ${base}/docs`,
   `  Health       ${base}/health   Ready ${base}/ready   Metrics ${base}/metrics`,
   `  Worker login ${base}/login${cfg.devMode ? "   (dev mode: the one-time code is shown on the page)" : ""}`,
+  `  Ledger       ${base}/v1/public/ledger/checkpoints   (signed checkpoints; Ed25519 key ${keyIdOf(cfg.ledger.signingKey)})`,
 ];
 if (seedSummary) {
   lines.push("", "Demo data (npm run seed re-runs it; nothing is duplicated):");

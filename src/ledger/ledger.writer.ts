@@ -43,7 +43,7 @@ import type { SqlClient, SqlPool } from "../infra/db";
 import type { Clock } from "../shared/clock";
 import { DomainError } from "../shared/errors";
 import { Ledger } from "./ledger";
-import { checkpointVerifier, developmentSigningKey, publicKeyOf, signCheckpoint, type Checkpoint } from "./ledger.checkpoint";
+import { checkpointVerifier, developmentSigningKey, publicKeyOf, signCheckpoint, type Checkpoint, type CheckpointCheck } from "./ledger.checkpoint";
 import { GENESIS_HASH, chainLink, hashAccount, transferContentHash, type ChainFault } from "./ledger.hash";
 import {
   appendGroup,
@@ -438,7 +438,7 @@ interface LoadedState {
 /** How a writer checks and signs its chain. */
 interface Signing {
   readonly key: KeyObject;
-  readonly check: (c: Checkpoint) => ReturnType<ReturnType<typeof checkpointVerifier>>;
+  readonly check: (c: Checkpoint) => CheckpointCheck;
 }
 
 function signingOf(options: LedgerWriterOptions): Signing {
