@@ -15,7 +15,7 @@ import { checkpointPayload, publishKey, type Checkpoint, type PublishedKey } fro
 import type { LedgerRepository, StatementLine } from "./ledger.repository";
 import type { AccountSnapshot } from "./ledger.types";
 import type { ChainReport } from "./ledger.verifier";
-import type { LedgerTotals, LedgerWriter } from "./ledger.writer";
+import type { LedgerTotals, LedgerWriter } from "../sequencer";
 
 export interface LedgerServiceDeps {
   writer: LedgerWriter;
