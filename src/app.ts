@@ -23,6 +23,9 @@ import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
+import { createLocalBus, type Bus } from "./infra/bus";
+import { openSequencer } from "./sequencer";
+import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
 import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 
@@ -33,6 +36,8 @@ export interface AppDeps {
   clock?: Clock;
   newId?: NewId;
   notifier?: Notifier;
+  /** where committed domain events go (the realtime module wraps it for Redis fan-out); default: an in-process bus. */
+  bus?: Bus;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -75,11 +80,31 @@ export async function buildApp(deps: AppDeps) {
     // A public route needs no credential: no lock beside it in /docs.
     if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
-  // The single writer of the ledger shard: balances in memory, batches committed before acknowledging;
-  // opening verifies the stored chain against the signed checkpoints and refuses one that does not verify.
-  const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log });
+  const bus = deps.bus ?? createLocalBus((err, event) => app.log.error({ err, type: event.type }, "bus: a subscriber failed"));
+  // The shard's sequencer: the single writer of orders, contracts and the ledger, books and balances in memory,
+  // batches committed before acknowledging; opening verifies the stored chain and replays the journal after the
+  // newest snapshot, and refuses a ledger that does not verify.
+  const sequencer = await openSequencer({
+    sql: db.sql,
+    clock,
+    shard: config.ledger.shard,
+    maxBatchTransfers: config.ledger.batchSize,
+    checkpointIntervalMs: config.ledger.checkpointIntervalMs,
+    signingKey: config.ledger.signingKey,
+    previousPublicKeys: config.ledger.previousPublicKeys,
+    verifyOnOpen: config.ledger.verifyOnStart,
+    exchange: exchangeSettingsOf(config),
+    recentTransfers: config.exchange.recentIds,
+    recentOrders: config.exchange.recentIds,
+    snapshotEvery: config.exchange.snapshotEvery,
+    expiryIntervalMs: config.exchange.tickMs,
+    log: app.log,
+    bus,
+  });
+  app.addHook("onClose", async () => sequencer.close());
+  const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer });
   const ledger = ledgerModule.writer;
-  app.addHook("onClose", async () => ledgerModule.close());
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
   const payments = createPaymentsService({
     repo: createPaymentsRepository(db.prisma),
     ledger,
@@ -154,8 +179,9 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments });
+  await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(webRoutes, { devMode: config.devMode });
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, sequencer, exchange, bus, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

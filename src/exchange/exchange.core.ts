@@ -298,6 +298,114 @@ export interface MarketDepth {
   readonly openOrders: number;
 }
 
+/** The lowest and highest rate of a district's markets: the minimum wage up to the tick, the configured cap down to it. */
+export function rateBounds(district: string, settings: ExchangeSettings): { minRate: number; maxRate: number } | undefined {
+  const minWage = minimumHourlyWageFen(district);
+  if (minWage === undefined) return undefined;
+  const tick = settings.tickFen;
+  const minRate = Math.ceil(minWage / tick) * tick;
+  return { minRate, maxRate: Math.max(minRate, Math.floor(settings.maxRateFen / tick) * tick) };
+}
+
+/** Whether a rate is allowed in a district's markets: on the tick grid, not below the minimum wage, not above the cap. */
+export function checkRate(district: string, rateFen: number, settings: ExchangeSettings): Refusal | undefined {
+  const bounds = rateBounds(district, settings);
+  const minWage = minimumHourlyWageFen(district);
+  if (bounds === undefined || minWage === undefined) return refuse("validation_failed", "unknown market", "/body/market");
+  if (!Number.isSafeInteger(rateFen) || rateFen <= 0) return refuse("validation_failed", "rateFen must be a whole number of fen per hour", "/body/rateFen");
+  if (rateFen < minWage) {
+    return refuse("validation_failed", `rateFen ${rateFen} is below the district's hourly minimum wage of ${minWage} fen`, "/body/rateFen", { minimumRateFen: bounds.minRate });
+  }
+  if (rateFen % settings.tickFen !== 0) {
+    return refuse("validation_failed", `rateFen must be a multiple of the tick, ${settings.tickFen} fen`, "/body/rateFen", { tickFen: settings.tickFen });
+  }
+  if (rateFen < bounds.minRate || rateFen > bounds.maxRate) {
+    return refuse("validation_failed", `rateFen must be from ${bounds.minRate} to ${bounds.maxRate} fen per hour`, "/body/rateFen", { minimumRateFen: bounds.minRate, maximumRateFen: bounds.maxRate });
+  }
+  return undefined;
+}
+
+/**
+ * Every rule a placement must meet that does not depend on the books or
+ * the wallet: the market (catalogue, horizon, lead time), who may post
+ * which side, quantity, rate grid and minimum wage, good-till, terms.
+ * The edge checks it before it sends the order (a clear error, nothing
+ * journalled); the core checks it again at the sequencer's instant.
+ */
+export function checkPlacement(p: PlaceOrder, at: number, s: ExchangeSettings): { ok: true; goodTill: number | null; demand: boolean } | Refusal {
+  const parsed = parseMarketId(p.market);
+  if (!parsed.ok) return refuse("validation_failed", `market: ${parsed.message}`, "/body/market", { reason: parsed.reason });
+  const ref = parsed.value;
+  const today = shanghaiDate(at);
+  const last = shanghaiDate(at + s.horizonDays * DAY_MS);
+  if (ref.date < today) return refuse("validation_failed", `the market's day ${ref.date} is past`, "/body/market");
+  if (ref.date > last) return refuse("validation_failed", `markets open ${s.horizonDays} days ahead: ${ref.date} is after ${last}`, "/body/market");
+  const window = shiftWindow(ref.date, ref.slot);
+  if (window.startsAt - at < s.minLeadMs) {
+    return refuse(
+      "validation_failed",
+      `the shift starts at ${shanghaiIso(window.startsAt)}; orders close ${Math.round(s.minLeadMs / 60_000)} minutes before the shift starts`,
+      "/body/market",
+    );
+  }
+  const party = p.party;
+  const demand = p.side === "demand";
+  if (demand) {
+    if (party.kind !== "enterprise") return refuse("forbidden", "only an enterprise posts demand orders", "/body/side");
+    if (p.shared) return refuse("validation_failed", "shared is for supply offers", "/body/shared");
+  } else {
+    if (party.colour === "black") return refuse("forbidden", "a supplier rated black may not post offers", "/body/side", { colour: "black" });
+    if (party.kind === "agency") {
+      if (party.licensedUntil === null) return refuse("forbidden", "an agency needs a valid licence to post offers", "/body/side");
+      if (party.licensedUntil < ref.date) {
+        return refuse("forbidden", `the agency's licence is valid until ${party.licensedUntil}, before the shift on ${ref.date}`, "/body/side");
+      }
+      if (p.shared) return refuse("validation_failed", "shared-staffing offers are posted by lending enterprises for their own employees", "/body/shared");
+    } else {
+      if (!party.lendsStaff) return refuse("forbidden", "an enterprise posts offers only as a lending enterprise (shared staffing)", "/body/side");
+      if (!p.shared) return refuse("validation_failed", "an enterprise's offer is shared staffing: set shared to true (at cost, no markup)", "/body/shared");
+    }
+  }
+  if (!Number.isSafeInteger(p.quantity) || p.quantity < 1 || p.quantity > MAX_QUANTITY) {
+    return refuse("validation_failed", `quantity must be a whole headcount from 1 to ${MAX_QUANTITY}`, "/body/quantity");
+  }
+  const rateRefusal = checkRate(ref.district, p.rateFen, s);
+  if (rateRefusal !== undefined) return rateRefusal;
+  const defaultTill = window.startsAt - s.staffingLeadMs;
+  let goodTill: number | null = null;
+  if (p.timeInForce === "good_till") {
+    goodTill = p.goodTill ?? defaultTill;
+    if (goodTill <= at) return refuse("validation_failed", "goodTill must be in the future", "/body/goodTill");
+    if (goodTill > defaultTill) {
+      return refuse("validation_failed", `goodTill must be at or before ${shanghaiIso(defaultTill)} (shift start less the staffing lead time)`, "/body/goodTill");
+    }
+  } else if (p.goodTill !== null) {
+    return refuse("validation_failed", "goodTill applies to good_till orders only", "/body/goodTill");
+  }
+  if (demand) {
+    if (!Number.isSafeInteger(p.minFill) || p.minFill < 0 || p.minFill > p.quantity) return refuse("validation_failed", "minFill must be from 0 to the quantity", "/body/minFill");
+    const skill = skillById(ref.skill);
+    const maxLevel = skill?.maxLevel ?? MAX_CERTIFICATE;
+    if (!Number.isSafeInteger(p.minCertificate) || p.minCertificate < 0 || p.minCertificate > maxLevel) {
+      return refuse("validation_failed", `minCertificate must be from 0 to ${maxLevel} for ${ref.skill}`, "/body/minCertificate");
+    }
+    if (p.excludedSuppliers.length > MAX_EXCLUDED) return refuse("validation_failed", `at most ${MAX_EXCLUDED} excluded suppliers`, "/body/excludedSuppliers");
+    const seen = new Set<string>();
+    for (let i = 0; i < p.excludedSuppliers.length; i++) {
+      const id = p.excludedSuppliers[i] as string;
+      if (seen.has(id)) return refuse("validation_failed", `supplier ${id} is listed twice`, `/body/excludedSuppliers/${i}`);
+      seen.add(id);
+    }
+  } else {
+    if (!Number.isSafeInteger(p.minSplit) || p.minSplit < 1 || p.minSplit > p.quantity) return refuse("validation_failed", "minSplit must be from 1 to the quantity", "/body/minSplit");
+    if (!Number.isSafeInteger(p.certificate) || p.certificate < 0 || p.certificate > MAX_CERTIFICATE) {
+      return refuse("validation_failed", `certificate must be from 0 to ${MAX_CERTIFICATE}`, "/body/certificate");
+    }
+  }
+
+  return { ok: true, goodTill, demand };
+}
+
 // ------------------------------------------------------------------ the core
 
 /** The books of a shard's markets, its open orders and the rules that move them. */
@@ -462,77 +570,12 @@ export class ExchangeCore {
       const known = this.knownKey(p.party.id, p.dedupeKey);
       if (known !== undefined) return { ok: false, code: "duplicate", orderId: known };
     }
-    const parsed = parseMarketId(p.market);
-    if (!parsed.ok) return refuse("validation_failed", `market: ${parsed.message}`, "/body/market", { reason: parsed.reason });
-    const ref = parsed.value;
-    const today = shanghaiDate(at);
-    const last = shanghaiDate(at + s.horizonDays * DAY_MS);
-    if (ref.date < today) return refuse("validation_failed", `the market's day ${ref.date} is past`, "/body/market");
-    if (ref.date > last) return refuse("validation_failed", `markets open ${s.horizonDays} days ahead: ${ref.date} is after ${last}`, "/body/market");
-    const window = shiftWindow(ref.date, ref.slot);
-    if (window.startsAt - at < s.minLeadMs) {
-      return refuse(
-        "validation_failed",
-        `the shift starts at ${shanghaiIso(window.startsAt)}; orders close ${Math.round(s.minLeadMs / 60_000)} minutes before the shift starts`,
-        "/body/market",
-      );
-    }
+    const checked = checkPlacement(p, at, s);
+    if (!checked.ok) return checked;
+    const { goodTill, demand } = checked;
     const party = p.party;
-    const demand = p.side === "demand";
-    if (demand) {
-      if (party.kind !== "enterprise") return refuse("forbidden", "only an enterprise posts demand orders", "/body/side");
-      if (p.shared) return refuse("validation_failed", "shared is for supply offers", "/body/shared");
-    } else {
-      if (party.colour === "black") return refuse("forbidden", "a supplier rated black may not post offers", "/body/side", { colour: "black" });
-      if (party.kind === "agency") {
-        if (party.licensedUntil === null) return refuse("forbidden", "an agency needs a valid licence to post offers", "/body/side");
-        if (party.licensedUntil < ref.date) {
-          return refuse("forbidden", `the agency's licence is valid until ${party.licensedUntil}, before the shift on ${ref.date}`, "/body/side");
-        }
-        if (p.shared) return refuse("validation_failed", "shared-staffing offers are posted by lending enterprises for their own employees", "/body/shared");
-      } else {
-        if (!party.lendsStaff) return refuse("forbidden", "an enterprise posts offers only as a lending enterprise (shared staffing)", "/body/side");
-        if (!p.shared) return refuse("validation_failed", "an enterprise's offer is shared staffing: set shared to true (at cost, no markup)", "/body/shared");
-      }
-    }
-    if (!Number.isSafeInteger(p.quantity) || p.quantity < 1 || p.quantity > MAX_QUANTITY) {
-      return refuse("validation_failed", `quantity must be a whole headcount from 1 to ${MAX_QUANTITY}`, "/body/quantity");
-    }
     const m = this.marketState(p.market);
     if (m === undefined) return refuse("validation_failed", "unknown market", "/body/market");
-    const rateRefusal = this.checkRate(m, p.rateFen);
-    if (rateRefusal !== undefined) return rateRefusal;
-    const defaultTill = window.startsAt - s.staffingLeadMs;
-    let goodTill: number | null = null;
-    if (p.timeInForce === "good_till") {
-      goodTill = p.goodTill ?? defaultTill;
-      if (goodTill <= at) return refuse("validation_failed", "goodTill must be in the future", "/body/goodTill");
-      if (goodTill > defaultTill) {
-        return refuse("validation_failed", `goodTill must be at or before ${shanghaiIso(defaultTill)} (shift start less the staffing lead time)`, "/body/goodTill");
-      }
-    } else if (p.goodTill !== null) {
-      return refuse("validation_failed", "goodTill applies to good_till orders only", "/body/goodTill");
-    }
-    if (demand) {
-      if (!Number.isSafeInteger(p.minFill) || p.minFill < 0 || p.minFill > p.quantity) return refuse("validation_failed", "minFill must be from 0 to the quantity", "/body/minFill");
-      const skill = skillById(ref.skill);
-      const maxLevel = skill?.maxLevel ?? MAX_CERTIFICATE;
-      if (!Number.isSafeInteger(p.minCertificate) || p.minCertificate < 0 || p.minCertificate > maxLevel) {
-        return refuse("validation_failed", `minCertificate must be from 0 to ${maxLevel} for ${ref.skill}`, "/body/minCertificate");
-      }
-      if (p.excludedSuppliers.length > MAX_EXCLUDED) return refuse("validation_failed", `at most ${MAX_EXCLUDED} excluded suppliers`, "/body/excludedSuppliers");
-      const seen = new Set<string>();
-      for (let i = 0; i < p.excludedSuppliers.length; i++) {
-        const id = p.excludedSuppliers[i] as string;
-        if (seen.has(id)) return refuse("validation_failed", `supplier ${id} is listed twice`, `/body/excludedSuppliers/${i}`);
-        seen.add(id);
-      }
-    } else {
-      if (!Number.isSafeInteger(p.minSplit) || p.minSplit < 1 || p.minSplit > p.quantity) return refuse("validation_failed", "minSplit must be from 1 to the quantity", "/body/minSplit");
-      if (!Number.isSafeInteger(p.certificate) || p.certificate < 0 || p.certificate > MAX_CERTIFICATE) {
-        return refuse("validation_failed", `certificate must be from 0 to ${MAX_CERTIFICATE}`, "/body/certificate");
-      }
-    }
 
     // The book's clock moves to `at` first: what expired before this order does not trade with it.
     this.advance(m, ctx);
@@ -771,19 +814,7 @@ export class ExchangeCore {
   // ---------------------------------------------------------------- internals
 
   private checkRate(m: MarketState, rateFen: number): Refusal | undefined {
-    const book = m.book;
-    const minWage = minimumHourlyWageFen(m.district) ?? 0;
-    if (!Number.isSafeInteger(rateFen) || rateFen <= 0) return refuse("validation_failed", "rateFen must be a whole number of fen per hour", "/body/rateFen");
-    if (rateFen < minWage) {
-      return refuse("validation_failed", `rateFen ${rateFen} is below the district's hourly minimum wage of ${minWage} fen`, "/body/rateFen", { minimumRateFen: book.minRate });
-    }
-    if (rateFen % this.settings.tickFen !== 0) {
-      return refuse("validation_failed", `rateFen must be a multiple of the tick, ${this.settings.tickFen} fen`, "/body/rateFen", { tickFen: this.settings.tickFen });
-    }
-    if (rateFen < book.minRate || rateFen > book.maxRate) {
-      return refuse("validation_failed", `rateFen must be from ${book.minRate} to ${book.maxRate} fen per hour`, "/body/rateFen", { minimumRateFen: book.minRate, maximumRateFen: book.maxRate });
-    }
-    return undefined;
+    return checkRate(m.district, rateFen, this.settings);
   }
 
   private ownOpen(orderId: string, by: string): { ok: true; order: OrderState } | Refusal {

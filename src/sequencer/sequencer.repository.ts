@@ -324,7 +324,7 @@ export async function lookupTransfers(sql: SqlClient, shard: string, ids: readon
       WHERE "shard" = $1 AND "sequence" <= $3 AND "id" IN (SELECT "pending_id" FROM "wanted" WHERE "pending_id" IS NOT NULL)
      UNION
      SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-      WHERE "shard" = $1 AND "sequence" <= $3 AND "pending_id" IN (SELECT "id" FROM "wanted" WHERE "kind" = 'pending')
+      WHERE "shard" = $1 AND "sequence" <= $3 AND "pending_id" IS NOT NULL AND "pending_id" IN (SELECT "id" FROM "wanted" WHERE "kind" = 'pending')
      ORDER BY "sequence"`,
     [shard, ids, upTo],
   );
