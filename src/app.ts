@@ -179,11 +179,12 @@ export async function buildApp(deps: AppDeps) {
     parties, auth,
     secureCookies: config.env === "production",
     sessionTtlSeconds: config.sessionTtlSeconds,
+    codesPerPhone: config.otpRequestsPerPhone,
   });
 
   await app.register(ledgerRoutes, { ledger });
   await app.register(paymentsRoutes, { payments });
-  await app.register(webRoutes, { devMode: config.devMode });
+  await app.register(webRoutes);
 
   return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics };
 }

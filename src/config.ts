@@ -40,6 +40,8 @@ export interface Config {
   readonly trustProxy: false | number | readonly string[];
   /** Failed credential look-ups (unknown API key or session) per client address before 429 without a look-up. */
   readonly authFailures: { readonly max: number; readonly windowMs: number };
+  /** Login codes sent to one phone (however it is written) per window. */
+  readonly otpRequestsPerPhone: { readonly max: number; readonly windowMs: number };
   /** Wrong codes checked per one-time code, and per phone before the phone is locked. */
   readonly otpMaxAttempts: number;
   /** Lock of a phone after repeated wrong codes: base, doubled per lock, up to max; forgotten after reset without failures. */
@@ -230,6 +232,10 @@ export function loadConfig(env: Env): Config {
       max: int(env, "AUTH_FAILURE_MAX", 20, 1, 1_000_000),
       windowMs: int(env, "AUTH_FAILURE_WINDOW_MS", 60_000, 1000, 86_400_000),
     },
+    otpRequestsPerPhone: {
+      max: int(env, "OTP_REQUESTS_PER_PHONE", 5, 1, 1000),
+      windowMs: int(env, "OTP_REQUESTS_WINDOW_MS", 600_000, 1000, 86_400_000),
+    },
     otpMaxAttempts: int(env, "OTP_MAX_ATTEMPTS", 5, 2, 20),
     loginLockout: {
       baseSeconds: lockoutBase,
@@ -268,7 +274,7 @@ export const CONFIG_VARIABLES = [
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
   "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
   "ESCROW_BANK_NAME", "ESCROW_BANK_ACCOUNT_NAME", "ESCROW_BANK_ACCOUNT_NUMBER",
-  "TRUST_PROXY", "AUTH_FAILURE_MAX", "AUTH_FAILURE_WINDOW_MS", "OTP_MAX_ATTEMPTS", "LOGIN_LOCKOUT_BASE_SECONDS",
+  "TRUST_PROXY", "AUTH_FAILURE_MAX", "AUTH_FAILURE_WINDOW_MS", "OTP_REQUESTS_PER_PHONE", "OTP_REQUESTS_WINDOW_MS", "OTP_MAX_ATTEMPTS", "LOGIN_LOCKOUT_BASE_SECONDS",
   "LOGIN_LOCKOUT_MAX_SECONDS", "LOGIN_LOCKOUT_RESET_SECONDS", "OTP_RETENTION_SECONDS", "SESSION_RETENTION_SECONDS",
   "NOTIFIER_URL", "NOTIFIER_SECRET", "NOTIFIER_TIMEOUT_MS", "NOTIFIER_RETRIES",
 ] as const;

@@ -15,8 +15,7 @@ import * as S from "./parties.schemas";
 /** Public routes show no lock in /docs: they take no credentials. */
 const noSecurity: readonly Record<string, string[]>[] = [];
 
-/** Code requests per phone (however it is written) and per address, each per minute. */
-const CODES_PER_PHONE = 5;
+/** Code requests and code checks per client address, each per minute. */
 const CODES_PER_ADDRESS = 20;
 const CHECKS_PER_ADDRESS = 10;
 
@@ -33,12 +32,14 @@ export interface PartiesRoutesOptions {
   auth: AuthService;
   secureCookies: boolean;
   sessionTtlSeconds: number;
+  /** Login codes per phone (normalised) per window. */
+  codesPerPhone: { max: number; windowMs: number };
 }
 
-export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = async (app, { parties, auth, secureCookies, sessionTtlSeconds }) => {
+export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = async (app, { parties, auth, secureCookies, sessionTtlSeconds, codesPerPhone }) => {
   const tags = ["parties"];
   // The route's own limit counts per address; this second one counts per phone, in the same store (Redis when configured).
-  const perPhone = app.createRateLimit({ max: CODES_PER_PHONE, timeWindow: 60_000, keyGenerator: phoneKey });
+  const perPhone = app.createRateLimit({ max: codesPerPhone.max, timeWindow: codesPerPhone.windowMs, keyGenerator: phoneKey });
 
   app.post("/v1/organisations", {
     config: { access: ["operator"] },
@@ -150,7 +151,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
     preHandler: async (req) => {
       const limit = await perPhone(req);
       if (!limit.isAllowed && limit.isExceeded) {
-        const err = new DomainError("rate_limited", `at most ${CODES_PER_PHONE} codes a minute are sent to one phone; retry later`, { field: "/body/phone" });
+        const err = new DomainError("rate_limited", `at most ${codesPerPhone.max} codes are sent to one phone in ${Math.round(codesPerPhone.windowMs / 60_000)} minutes; retry later`, { field: "/body/phone" });
         throw Object.assign(err, { retryAfter: limit.ttlInSeconds });
       }
     },
