@@ -78,7 +78,7 @@ export async function buildApp(deps: AppDeps) {
   const notifier = deps.notifier ?? notifierFromConfig(config, (msg, fields) => app.log.info(fields, msg));
   const partiesModule = createPartiesModule({
     prisma: db.prisma, config, clock, newId: ids, notifier,
-    onDeliveryError: (err) => app.log.error({ err }, "a one-time code could not be delivered"),
+    onDeliveryError: (err, about) => app.log.error({ err, ...about }, "a one-time code could not be delivered"),
   });
   const { parties, auth } = partiesModule;
   app.addHook("onClose", async () => auth.drain());

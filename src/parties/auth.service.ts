@@ -15,7 +15,7 @@ import { DomainError, invalidField } from "../shared/errors";
 import { newSecret, type NewId } from "../shared/ids";
 import type { Principal, Role } from "../shared/principal";
 import { validateChinaMobile } from "./identity";
-import type { Notifier } from "./notifier";
+import { maskPhone, type CodePurpose, type Notifier } from "./notifier";
 import type { PartiesRepository, WorkerRow } from "./parties.repository";
 
 // A resolved key is cached briefly: the hot path should not query the database on every request.
@@ -33,8 +33,8 @@ export interface AuthDeps {
   otpMaxAttempts: number;
   lockout: { baseSeconds: number; maxSeconds: number };
   devMode: boolean;
-  /** Told when a login code could not be delivered (the request has already been answered). */
-  onDeliveryError?: (err: unknown) => void;
+  /** Told when a code could not be delivered (a login code's request has already been answered); the phone comes masked. */
+  onDeliveryError?: (err: unknown, about: { phone: string; purpose: CodePurpose }) => void;
 }
 
 export interface IssuedKey {
@@ -148,7 +148,7 @@ export function createAuthService(deps: AuthDeps) {
       await repo.insertOtpChallenge({ id, phone, purpose: "login", codeHash: keyed(`${id}:${code}`), expiresAt, createdAt: now });
       const sending = deps.notifier
         .sendOneTimeCode(phone, code, "login")
-        .catch((err: unknown) => deps.onDeliveryError?.(err))
+        .catch((err: unknown) => deps.onDeliveryError?.(err, { phone: maskPhone(phone), purpose: "login" }))
         .finally(() => inflight.delete(sending));
       inflight.add(sending);
       return { expiresAt: expiresAt.toISOString(), ...(deps.devMode ? { devCode: code } : {}) };
@@ -199,7 +199,7 @@ export function createAuthService(deps: AuthDeps) {
       try {
         await deps.notifier.sendOneTimeCode(input.phone, code, "phone_change");
       } catch (err) {
-        deps.onDeliveryError?.(err);
+        deps.onDeliveryError?.(err, { phone: maskPhone(input.phone), purpose: "phone_change" });
         await repo.deleteChallenge(id);
         throw new DomainError("not_ready", "the confirmation code could not be sent to the new phone; try again later");
       }

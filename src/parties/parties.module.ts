@@ -4,7 +4,7 @@ import type { PrismaClient } from "../generated/prisma/client";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
 import { createAuthService } from "./auth.service";
-import { createLogNotifier, createWebhookNotifier, type Notifier } from "./notifier";
+import { createLogNotifier, createWebhookNotifier, type CodePurpose, type Notifier } from "./notifier";
 import { createPartiesRepository } from "./parties.repository";
 import { createPartiesService } from "./parties.service";
 
@@ -14,8 +14,8 @@ export interface PartiesModuleDeps {
   clock: Clock;
   newId: NewId;
   notifier: Notifier;
-  /** Told when a one-time code could not be delivered. */
-  onDeliveryError?: (err: unknown) => void;
+  /** Told when a one-time code could not be delivered (the phone comes masked). */
+  onDeliveryError?: (err: unknown, about: { phone: string; purpose: CodePurpose }) => void;
 }
 
 /** The notifier the config asks for: the webhook when NOTIFIER_URL is set, otherwise the log-only default. */

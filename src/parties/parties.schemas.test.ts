@@ -54,7 +54,7 @@ describe("parties schemas agree with the service's validators", () => {
     expect(validateCreditCode(S.EXAMPLES.creditCode).ok).toBe(true);
     expect(validateResidentId(S.EXAMPLES.residentId, "2026-06-15")).toMatchObject({ ok: true, birthDate: "1990-03-07" });
     expect(validateChinaMobile(S.EXAMPLES.phone).ok).toBe(true);
-    expect(accepts(S.CreateWorkerBody)((S.CreateWorkerBody as { examples: unknown[] }).examples[0])).toBe(true);
-    expect(accepts(S.CreateOrganisationBody)((S.CreateOrganisationBody as { examples: unknown[] }).examples[0])).toBe(true);
+    expect(accepts(S.CreateWorkerBody)((S.CreateWorkerBody as unknown as { examples: unknown[] }).examples[0])).toBe(true);
+    expect(accepts(S.CreateOrganisationBody)((S.CreateOrganisationBody as unknown as { examples: unknown[] }).examples[0])).toBe(true);
   });
 });
