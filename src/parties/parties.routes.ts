@@ -12,9 +12,6 @@ import { validateChinaMobile } from "./identity";
 import type { PartiesService } from "./parties.service";
 import * as S from "./parties.schemas";
 
-/** Public routes show no lock in /docs: they take no credentials. */
-const noSecurity: readonly Record<string, string[]>[] = [];
-
 /** Code requests and code checks per client address, each per minute. */
 const CODES_PER_ADDRESS = 20;
 const CHECKS_PER_ADDRESS = 10;
@@ -156,7 +153,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
       }
     },
     schema: {
-      tags: ["auth"], summary: "Send a one-time login code to a worker's phone", security: noSecurity, body: S.OtpRequestBody,
+      tags: ["auth"], summary: "Send a one-time login code to a worker's phone", body: S.OtpRequestBody,
       response: responses({ 202: Type.Object({ expiresAt: Type.String(), devCode: Type.Optional(Type.String({ description: "Dev mode only" })) }) }),
     },
   }, async (req, reply) => reply.status(202).send(await auth.requestCode(req.body.phone)));
@@ -164,7 +161,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
   app.post("/v1/auth/otp/verify", {
     config: { access: "public", idempotent: false, rateLimit: { max: CHECKS_PER_ADDRESS, timeWindow: 60_000 } },
     schema: {
-      tags: ["auth"], summary: "Exchange phone + code for a session cookie", security: noSecurity, body: S.OtpVerifyBody,
+      tags: ["auth"], summary: "Exchange phone + code for a session cookie", body: S.OtpVerifyBody,
       response: responses({ 200: Type.Object({ workerId: Type.String(), expiresAt: Type.String() }) }),
     },
   }, async (req, reply) => {
@@ -175,7 +172,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
 
   app.post("/v1/auth/logout", {
     config: { access: "public", idempotent: false },
-    schema: { tags: ["auth"], summary: "End the worker session", security: noSecurity, response: responses({ 204: Type.Null() }) },
+    schema: { tags: ["auth"], summary: "End the worker session", response: responses({ 204: Type.Null() }) },
   }, async (req, reply) => {
     const token = req.cookies[SESSION_COOKIE];
     if (token) await auth.logout(token);
@@ -187,7 +184,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
   app.get("/v1/catalogue", {
     config: { access: "public" },
     schema: {
-      tags: ["catalogue"], summary: "Districts with minimum wages, skills, certificate levels, shift slots, key groups", security: noSecurity,
+      tags: ["catalogue"], summary: "Districts with minimum wages, skills, certificate levels, shift slots, key groups",
       response: responses({ 200: Type.Object({
         minimumWageSource: Type.Unknown(),
         districts: Type.Array(Type.Object({ code: Type.String(), nameZh: Type.String(), nameEn: Type.String(), kind: Type.String(), minimumHourlyWageFen: Type.Integer() })),
