@@ -161,6 +161,7 @@ async function baseline(url: string, runs: number): Promise<RunResult> {
   pool.on("error", () => undefined);
   const conns = await Promise.all(Array.from({ length: CLIENTS }, () => pool.connect()));
   let ts = Date.now() * 1000;
+  let sequence = 0;
   const results: RunResult[] = [];
   try {
     for (let run = 0; run < runs; run++) {
@@ -186,11 +187,12 @@ async function baseline(url: string, runs: number): Promise<RunResult> {
         prev = h.chainHash;
         await conn.query("BEGIN");
         await conn.query(
-          `INSERT INTO "bench_plain_transfers" ("shard", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
+          `INSERT INTO "bench_plain_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
              "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
           [
             "bench",
+            ++sequence,
             record.timestamp,
             record.id,
             record.kind,

@@ -2,15 +2,15 @@
 import path from "node:path";
 import { config } from "../src/config";
 import { openDatabase } from "../src/infra/db";
-import { migrate } from "../src/infra/migrate";
+import { migrateDatabase } from "../src/infra/migrate";
 import { createLogNotifier, createPartiesModule, seedDemo } from "../src/parties";
 import { systemClock } from "../src/shared/clock";
 import { newId } from "../src/shared/ids";
 
 const cfg = config();
-const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: path.join(cfg.dataDir, "pglite") });
+const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: path.join(cfg.dataDir, "pglite"), poolSize: cfg.databasePoolSize });
 try {
-  await migrate(db.sql);
+  await migrateDatabase(db, cfg.databaseOwnerUrl);
   // Only the parties module: the seed must not take the ledger writer's shard lock from a running server.
   const notifier = createLogNotifier(() => undefined);
   const parties = createPartiesModule({ prisma: db.prisma, config: cfg, clock: systemClock, newId, notifier });

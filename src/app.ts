@@ -24,7 +24,7 @@ import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier }
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { webRoutes } from "./web";
-import { ledgerRoutes, openLedgerWriter } from "./ledger";
+import { createLedgerModule, ledgerRoutes } from "./ledger";
 import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 
@@ -89,9 +89,11 @@ export async function buildApp(deps: AppDeps) {
     // A public route needs no credential: no lock beside it in /docs.
     if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
-  // The single writer of the ledger shard: balances in memory, batches committed before acknowledging.
-  const ledger = await openLedgerWriter({ sql: db.sql, clock, log: app.log });
-  app.addHook("onClose", async () => ledger.close());
+  // The single writer of the ledger shard: balances in memory, batches committed before acknowledging;
+  // opening verifies the stored chain against the signed checkpoints and refuses one that does not verify.
+  const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log });
+  const ledger = ledgerModule.writer;
+  app.addHook("onClose", async () => ledgerModule.close());
   const payments = createPaymentsService({
     repo: createPaymentsRepository(db.prisma),
     ledger,
@@ -182,7 +184,7 @@ export async function buildApp(deps: AppDeps) {
     codesPerPhone: config.otpRequestsPerPhone,
   });
 
-  await app.register(ledgerRoutes, { ledger });
+  await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments });
   await app.register(webRoutes);
 

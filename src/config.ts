@@ -4,14 +4,20 @@
  * message naming the variable.
  */
 import { isIP } from "node:net";
+import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import path from "node:path";
+import { developmentSigningKey, ed25519KeyFromSeed } from "./ledger/ledger.checkpoint";
 
 export interface Config {
   readonly env: "development" | "production" | "test";
   readonly host: string;
   readonly port: number;
-  /** PostgreSQL server URL; absent means the embedded PGlite default. */
+  /** PostgreSQL server URL; absent means the embedded PGlite default. The application's role: on a two-role setup it may only SELECT and INSERT on the ledger's tables. */
   readonly databaseUrl: string | undefined;
+  /** PostgreSQL URL of the role that owns the schema: runs migrations and grants the application's role. Absent: DATABASE_URL does both (one role). */
+  readonly databaseOwnerUrl: string | undefined;
+  /** Connections in the application's PostgreSQL pool. */
+  readonly databasePoolSize: number;
   /** Redis URL; absent means in-process bus and in-memory rate limits. */
   readonly redisUrl: string | undefined;
   /** Where the embedded database and other local state live. */
@@ -54,8 +60,25 @@ export interface Config {
   readonly publicUrl: string;
   /** The platform's escrow bank account that top-ups are paid into (offline gateway). */
   readonly escrowBank: { readonly bankName: string; readonly accountName: string; readonly accountNumber: string };
+  /** The ledger's single writer and its tamper evidence. */
+  readonly ledger: LedgerConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
+}
+
+export interface LedgerConfig {
+  /** The ledger shard this process writes. */
+  readonly shard: string;
+  /** Most accounts or transfers per writer call and per database transaction. */
+  readonly batchSize: number;
+  /** Longest time between signed checkpoints while the chain grows, ms. */
+  readonly checkpointIntervalMs: number;
+  /** Ed25519 private key that signs checkpoints. */
+  readonly signingKey: KeyObject;
+  /** Public keys of earlier signing keys whose checkpoints still verify (key rotation). */
+  readonly previousPublicKeys: readonly KeyObject[];
+  /** How start-up checks the stored chain: from the newest checkpoint on, or every record. */
+  readonly verifyOnStart: "incremental" | "full";
 }
 
 export class ConfigError extends Error {
@@ -166,6 +189,55 @@ function trustProxy(env: Env): false | number | readonly string[] {
   return Object.freeze(entries);
 }
 
+/** An Ed25519 private key from a PKCS#8 PEM, or its 32-byte seed as base64, base64url or hex. */
+function ed25519PrivateKey(raw: string, name: string): KeyObject {
+  let key: KeyObject;
+  try {
+    if (raw.includes("-----BEGIN")) key = createPrivateKey(raw.replace(/\\n/g, "\n"));
+    else {
+      key = ed25519KeyFromSeed(/^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, "hex") : Buffer.from(raw, "base64"));
+    }
+  } catch {
+    throw new ConfigError(name, "must be an Ed25519 private key: its 32-byte seed as base64 or hex, or a PKCS#8 PEM");
+  }
+  if (key.asymmetricKeyType !== "ed25519") throw new ConfigError(name, `must be an Ed25519 key, got ${key.asymmetricKeyType}`);
+  return key;
+}
+
+/** Ed25519 public keys: a comma-separated list of SPKI PEMs or raw 32-byte keys as base64 or hex. */
+function ed25519PublicKeys(env: Env, name: string): KeyObject[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  return raw.split(",").map((part) => {
+    const v = part.trim();
+    try {
+      const key = v.includes("-----BEGIN")
+        ? createPublicKey(v.replace(/\\n/g, "\n"))
+        : createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: (/^[0-9a-f]{64}$/i.test(v) ? Buffer.from(v, "hex") : Buffer.from(v, "base64")).toString("base64url") }, format: "jwk" });
+      if (key.asymmetricKeyType !== "ed25519") throw new Error("not ed25519");
+      return key;
+    } catch {
+      throw new ConfigError(name, "must list Ed25519 public keys (SPKI PEM, or 32 bytes as base64 or hex), separated by commas");
+    }
+  });
+}
+
+function ledgerSigningKey(env: Env, production: boolean): KeyObject {
+  const raw = str(env, "LEDGER_SIGNING_KEY");
+  if (raw === undefined) {
+    if (production) throw new ConfigError("LEDGER_SIGNING_KEY", "is required when NODE_ENV=production (generate one: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\")");
+    // A fixed development key, so checkpoints signed by one development start verify on the next.
+    return developmentSigningKey();
+  }
+  return ed25519PrivateKey(raw, "LEDGER_SIGNING_KEY");
+}
+
+function oneOf<T extends string>(env: Env, name: string, values: readonly T[], fallback: T): T {
+  const raw = str(env, name) ?? fallback;
+  if (!(values as readonly string[]).includes(raw)) throw new ConfigError(name, `must be one of ${values.join(", ")}, got "${raw}"`);
+  return raw as T;
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
@@ -179,6 +251,14 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError("LOG_LEVEL", `must be one of ${levels.join(", ")}, got "${logLevel}"`);
   }
   const databaseUrl = url(env, "DATABASE_URL", ["postgres:", "postgresql:"]);
+  const databaseOwnerUrl = url(env, "DATABASE_OWNER_URL", ["postgres:", "postgresql:"]);
+  if (databaseOwnerUrl !== undefined && databaseUrl === undefined) {
+    throw new ConfigError("DATABASE_OWNER_URL", "needs DATABASE_URL (the application's role) beside it; the embedded database has one role");
+  }
+  const shard = str(env, "LEDGER_SHARD") ?? "main";
+  if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(shard)) {
+    throw new ConfigError("LEDGER_SHARD", `must be 1 to 32 lower-case letters, digits, '-' or '_', got "${shard}"`);
+  }
   const port = int(env, "PORT", 3000, 0, 65535);
   const host = str(env, "HOST") ?? "127.0.0.1";
   const devMode = bool(env, "DEV_MODE", !production);
@@ -206,11 +286,17 @@ export function loadConfig(env: Env): Config {
   }
   if (notifierSecret !== undefined && notifierSecret.length < 32) throw new ConfigError("NOTIFIER_SECRET", "must be at least 32 characters");
   const lockoutBase = int(env, "LOGIN_LOCKOUT_BASE_SECONDS", 60, 1, 86_400);
+  const signingKey = ledgerSigningKey(env, production);
+  if (!isLoopbackHost(host) && signingKey.equals(developmentSigningKey())) {
+    throw new ConfigError("LEDGER_SIGNING_KEY", `must be set when HOST=${host} (not a loopback address): the built-in development key is public, so anyone could sign checkpoints`);
+  }
   const config: Config = {
     env: nodeEnv,
     host,
     port,
     databaseUrl,
+    databaseOwnerUrl,
+    databasePoolSize: int(env, "DATABASE_POOL_SIZE", 20, 2, 1000),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
     dataDir: path.resolve(str(env, "DATA_DIR") ?? "data"),
     logLevel: logLevel as Config["logLevel"],
@@ -258,6 +344,14 @@ export function loadConfig(env: Env): Config {
       accountName: str(env, "ESCROW_BANK_ACCOUNT_NAME") ?? "Shiftex 资金监管专户 (demo)",
       accountNumber: str(env, "ESCROW_BANK_ACCOUNT_NUMBER") ?? "3100 0000 0000 0000 000",
     },
+    ledger: {
+      shard,
+      batchSize: int(env, "LEDGER_BATCH_SIZE", 8190, 1, 65_535),
+      checkpointIntervalMs: int(env, "LEDGER_CHECKPOINT_INTERVAL_MS", 60_000, 1000, 60_000),
+      signingKey,
+      previousPublicKeys: ed25519PublicKeys(env, "LEDGER_PREVIOUS_PUBLIC_KEYS"),
+      verifyOnStart: oneOf(env, "LEDGER_VERIFY_ON_START", ["incremental", "full"] as const, "incremental"),
+    },
     stripe: {
       secretKey: str(env, "STRIPE_SECRET_KEY"),
       apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
@@ -277,6 +371,8 @@ export const CONFIG_VARIABLES = [
   "TRUST_PROXY", "AUTH_FAILURE_MAX", "AUTH_FAILURE_WINDOW_MS", "OTP_REQUESTS_PER_PHONE", "OTP_REQUESTS_WINDOW_MS", "OTP_MAX_ATTEMPTS", "LOGIN_LOCKOUT_BASE_SECONDS",
   "LOGIN_LOCKOUT_MAX_SECONDS", "LOGIN_LOCKOUT_RESET_SECONDS", "OTP_RETENTION_SECONDS", "SESSION_RETENTION_SECONDS",
   "NOTIFIER_URL", "NOTIFIER_SECRET", "NOTIFIER_TIMEOUT_MS", "NOTIFIER_RETRIES",
+  "DATABASE_OWNER_URL", "DATABASE_POOL_SIZE", "LEDGER_SHARD", "LEDGER_BATCH_SIZE", "LEDGER_CHECKPOINT_INTERVAL_MS",
+  "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

@@ -4,7 +4,8 @@ import { Redis } from "ioredis";
 import { buildApp } from "./app";
 import { config, ConfigError } from "./config";
 import { openDatabase } from "./infra/db";
-import { migrate } from "./infra/migrate";
+import { appendOnlyWeaknesses, migrateDatabase } from "./infra/migrate";
+import { LedgerCorruptError, keyIdOf } from "./ledger";
 import { seedDemo } from "./parties";
 
 const started = process.hrtime.bigint();
@@ -19,11 +20,29 @@ try {
   throw err;
 }
 
-const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: path.join(cfg.dataDir, "pglite") });
-const migration = await migrate(db.sql);
+const db = await openDatabase({ databaseUrl: cfg.databaseUrl, dataDir: path.join(cfg.dataDir, "pglite"), poolSize: cfg.databasePoolSize });
+// Two PostgreSQL roles: migrations run as the owner, which then grants the application's role what it may do.
+const migration = await migrateDatabase(db, cfg.databaseOwnerUrl);
+const weaknesses = db.kind === "postgres" ? await appendOnlyWeaknesses(db.sql) : [];
 const redis = cfg.redisUrl ? new Redis(cfg.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 }) : undefined;
-const { app, services } = await buildApp({ config: cfg, db, redis });
+let built;
+try {
+  built = await buildApp({ config: cfg, db, redis });
+} catch (err) {
+  if (err instanceof LedgerCorruptError) {
+    // The stored ledger does not verify against its signed checkpoints: serving from it would hide the tampering.
+    console.error(`Shiftex cannot start: ${err.message}`);
+    redis?.disconnect();
+    await db.close();
+    process.exit(1);
+  }
+  throw err;
+}
+const { app, services } = built;
 if (migration.applied.length > 0) app.log.info({ applied: migration.applied }, "migrations applied");
+if (weaknesses.length > 0) {
+  app.log.warn({ weaknesses }, "the application's database role can undo the ledger's append-only guard; run it as a role of its own (DATABASE_URL) beside the owner (DATABASE_OWNER_URL)");
+}
 
 const expired = await services.parties.expireLicences();
 if (expired > 0) app.log.info({ expired }, "licences expired");
@@ -63,6 +82,7 @@ const lines = [
   `  API docs     ${base}/docs`,
   `  Health       ${base}/health   Ready ${base}/ready   Metrics ${base}/metrics`,
   `  Worker login ${base}/login${cfg.devMode ? "   (dev mode: the one-time code is shown on the page)" : ""}`,
+  `  Ledger       ${base}/v1/public/ledger/checkpoints   (signed checkpoints; Ed25519 key ${keyIdOf(cfg.ledger.signingKey)})`,
 ];
 if (seedSummary) {
   lines.push("", "Demo data (npm run seed re-runs it; nothing is duplicated):");
@@ -70,6 +90,9 @@ if (seedSummary) {
   lines.push(`  workers: 40 demo workers, phones ${seedSummary.workerPhones[0]} … ${seedSummary.workerPhones.at(-1)}`);
   lines.push(`  try: curl -H 'Authorization: Bearer ${seedSummary.keys[0]!.apiKey}' ${base}/v1/organisations`);
 }
+// Handlers before the banner: whoever waits for the banner may signal at once.
+process.once("SIGINT", () => void shutdown("SIGINT"));
+process.once("SIGTERM", () => void shutdown("SIGTERM"));
 console.log(lines.join("\n"));
 
 async function shutdown(signal: string) {
@@ -81,5 +104,3 @@ async function shutdown(signal: string) {
   await db.close();
   process.exit(0);
 }
-process.once("SIGINT", () => void shutdown("SIGINT"));
-process.once("SIGTERM", () => void shutdown("SIGTERM"));

@@ -3,7 +3,14 @@ import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { createPublicKey, generateKeyPairSync, randomBytes } from "node:crypto";
 import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../src/config";
+import { developmentSigningKey, keyIdOf } from "../src/ledger";
+
+/** A key's raw 32-byte public key as base64. */
+function keyRaw(key: import("node:crypto").KeyObject): string {
+  return Buffer.from(createPublicKey(key).export({ format: "jwk" }).x as string, "base64url").toString("base64");
+}
 
 describe("config", () => {
   it("has working defaults for the embedded mode", () => {
@@ -24,6 +31,15 @@ describe("config", () => {
     ["LOG_LEVEL", "loud"],
     ["NODE_ENV", "staging"],
     ["SESSION_SECRET", "short"],
+    ["DATABASE_POOL_SIZE", "0"],
+    ["DATABASE_OWNER_URL", "postgres://owner@db/x"], // without DATABASE_URL beside it
+    ["LEDGER_SHARD", "Main Shard"],
+    ["LEDGER_BATCH_SIZE", "0"],
+    ["LEDGER_CHECKPOINT_INTERVAL_MS", "120000"], // "at least every minute"
+    ["LEDGER_SIGNING_KEY", "too-short"],
+    ["LEDGER_SIGNING_KEY", "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----"],
+    ["LEDGER_PREVIOUS_PUBLIC_KEYS", "abc,def"],
+    ["LEDGER_VERIFY_ON_START", "never"],
   ])("refuses %s=%s naming the variable", (name, value) => {
     let caught: unknown;
     try {
@@ -38,7 +54,7 @@ describe("config", () => {
 
   const production = {
     NODE_ENV: "production", IDENTITY_HASH_KEY: "k".repeat(40), SESSION_SECRET: "s".repeat(40), DATABASE_URL: "postgres://db/x",
-    NOTIFIER_URL: "https://sms.example.cn/hook", NOTIFIER_SECRET: "n".repeat(40),
+    NOTIFIER_URL: "https://sms.example.cn/hook", NOTIFIER_SECRET: "n".repeat(40), LEDGER_SIGNING_KEY: randomBytes(32).toString("base64"),
   };
   const refusal = (env: Record<string, string>): ConfigError => {
     try {
@@ -52,6 +68,8 @@ describe("config", () => {
 
   it("requires real secrets in production and turns dev conveniences off", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/IDENTITY_HASH_KEY/);
+    const { LEDGER_SIGNING_KEY: _key, ...noSigningKey } = production;
+    expect(() => loadConfig(noSigningKey)).toThrow(/LEDGER_SIGNING_KEY: is required when NODE_ENV=production/);
     const c = loadConfig(production);
     expect(c.devMode).toBe(false);
     expect(c.seedDemo).toBe(false);
@@ -84,7 +102,9 @@ describe("config", () => {
     expect(refusal({ SESSION_SECRET: devValue }).variable).toBe("SESSION_SECRET");
     // Loopback hosts may use them; real secrets may listen anywhere.
     for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) expect(loadConfig({ HOST: host }).host).toBe(host);
-    expect(loadConfig({ HOST: "0.0.0.0", IDENTITY_HASH_KEY: "k".repeat(40), SESSION_SECRET: "s".repeat(40) }).host).toBe("0.0.0.0");
+    const realSecrets = { IDENTITY_HASH_KEY: "k".repeat(40), SESSION_SECRET: "s".repeat(40) };
+    expect(refusal({ HOST: "0.0.0.0", ...realSecrets }).variable).toBe("LEDGER_SIGNING_KEY");
+    expect(loadConfig({ HOST: "0.0.0.0", ...realSecrets, LEDGER_SIGNING_KEY: randomBytes(32).toString("base64") }).host).toBe("0.0.0.0");
   });
 
   it("reads TRUST_PROXY as off, a hop count, or addresses and ranges", () => {
@@ -93,6 +113,36 @@ describe("config", () => {
     expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 127.0.0.1,fd00::/8, loopback" }).trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1", "fd00::/8", "loopback"]);
     for (const bad of ["true", "300.1.1.1", "10.0.0.0/33", "proxy.internal", "11"]) expect(refusal({ TRUST_PROXY: bad }).variable).toBe("TRUST_PROXY");
+  });
+
+  it("reads the ledger and pool settings, and the signing key as a seed (base64 or hex) or a PEM", () => {
+    const d = loadConfig({});
+    expect(d.ledger).toMatchObject({ shard: "main", batchSize: 8190, checkpointIntervalMs: 60_000, verifyOnStart: "incremental", previousPublicKeys: [] });
+    expect(d.databasePoolSize).toBe(20);
+    expect(keyIdOf(d.ledger.signingKey)).toBe(keyIdOf(developmentSigningKey()));
+    const seed = randomBytes(32);
+    const fromBase64 = loadConfig({ LEDGER_SIGNING_KEY: seed.toString("base64") }).ledger.signingKey;
+    const fromHex = loadConfig({ LEDGER_SIGNING_KEY: seed.toString("hex") }).ledger.signingKey;
+    expect(keyIdOf(fromHex)).toBe(keyIdOf(fromBase64));
+    expect(keyIdOf(fromBase64)).not.toBe(keyIdOf(developmentSigningKey()));
+    const pair = generateKeyPairSync("ed25519");
+    const pem = pair.privateKey.export({ format: "pem", type: "pkcs8" }).toString();
+    const c = loadConfig({
+      LEDGER_SIGNING_KEY: pem,
+      // an SPKI PEM and a raw public key in base64, comma-separated
+      LEDGER_PREVIOUS_PUBLIC_KEYS: `${pair.publicKey.export({ format: "pem", type: "spki" }).toString()}, ${keyRaw(fromHex)}`,
+      LEDGER_SHARD: "cq-1",
+      LEDGER_BATCH_SIZE: "1000",
+      LEDGER_CHECKPOINT_INTERVAL_MS: "5000",
+      LEDGER_VERIFY_ON_START: "full",
+      DATABASE_URL: "postgres://app@db/x",
+      DATABASE_OWNER_URL: "postgres://owner@db/x",
+      DATABASE_POOL_SIZE: "8",
+    });
+    expect(keyIdOf(c.ledger.signingKey)).toBe(keyIdOf(pair.publicKey));
+    expect(c.ledger.previousPublicKeys.map(keyIdOf)).toEqual([keyIdOf(pair.publicKey), keyIdOf(fromHex)]);
+    expect(c.ledger).toMatchObject({ shard: "cq-1", batchSize: 1000, checkpointIntervalMs: 5000, verifyOnStart: "full" });
+    expect(c).toMatchObject({ databaseOwnerUrl: "postgres://owner@db/x", databasePoolSize: 8 });
   });
 
   it("stops the process at start-up with a message naming the bad variable", () => {

@@ -44,8 +44,12 @@ export interface DatabaseOptions {
   readonly databaseUrl?: string | undefined;
   /** PGlite data directory; "memory://" for an in-memory database. */
   readonly dataDir?: string;
+  /** PostgreSQL connections; the server passes DATABASE_POOL_SIZE (config.ts), scripts and tests a few. */
   readonly poolSize?: number;
 }
+
+// Enough for a script or a test; the server sizes its pool from the config.
+const DEFAULT_SCRIPT_POOL = 4;
 
 const INT8_OID = 20;
 
@@ -160,7 +164,7 @@ function pglitePool(db: PGlite): SqlPool {
 /** Opens the database the options name: PostgreSQL server or embedded PGlite. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? 20 });
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: options.poolSize ?? DEFAULT_SCRIPT_POOL });
     // An idle client's error (server restart) must not crash the process; the next query reconnects.
     pool.on("error", () => undefined);
     const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });

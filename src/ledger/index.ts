@@ -30,18 +30,36 @@ export type {
   TransferKind,
   TransferRecord,
 } from "./ledger.types";
-/** Canonical encodings and the sha256 hash chain that make stored transfers tamper-evident. */
+/** Canonical encodings and the one sha256 hash chain over a shard's accounts and transfers. */
 export {
   GENESIS_HASH,
   HASH_VERSION,
   canonicalAccount,
   canonicalTransfer,
+  chainLink,
+  contentHashOf,
   hashAccount,
   hashTransfer,
-  verifyTransferChain,
+  transferContentHash,
+  walkChain,
 } from "./ledger.hash";
-/** The two hashes stored with each transfer. */
-export type { TransferHashes } from "./ledger.hash";
+/** A stored record of the chain, its hashes, and what a walk along it reports. */
+export type { ChainEntry, ChainFault, ChainPosition, CheckpointClaim, TransferHashes } from "./ledger.hash";
+/** Ed25519-signed checkpoints of the chain: payload, signing, verification, published keys. */
+export {
+  CHECKPOINT_PAYLOAD_TAG,
+  checkpointPayload,
+  checkpointVerifier,
+  developmentSigningKey,
+  ed25519KeyFromSeed,
+  keyIdOf,
+  publishKey,
+  signCheckpoint,
+} from "./ledger.checkpoint";
+/** A checkpoint and the published form of a key. */
+export type { Checkpoint, CheckpointCheck, CheckpointFields, PublishedKey } from "./ledger.checkpoint";
+/** Verification of the stored chain against the checkpoints (full, or incremental from the newest). */
+export { verifyStoredChain } from "./ledger.verifier";
 /** Ledger account ids and definitions: wallets, supplier payables, platform accounts. */
 export { CNY, PLATFORM_ACCOUNTS, platformAccountId, platformAccounts, walletAccountId, walletAccount, supplierPayableAccountId, supplierPayableAccount, type PlatformAccountCode } from "./accounts";
 /** The single writer of a ledger shard: group commit into PostgreSQL, acks after COMMIT, rebuild on start, committed reads from memory. */
@@ -55,6 +73,7 @@ export {
 /** Options, reads and reports of the ledger writer. */
 export type {
   ChainReport,
+  VerifyMode,
   ChainTip,
   LedgerTotals,
   LedgerWriter,
@@ -64,7 +83,13 @@ export type {
   StatementOptions,
   TrialBalance,
 } from "./ledger.writer";
-/** HTTP routes of the ledger: accounts, statements, trial balance, verification. */
+/** The ledger module built from the config: the verified single writer and the service. */
+export { createLedgerModule, type LedgerModule, type LedgerModuleDeps } from "./ledger.module";
+/** Authorisation, ownership and views of accounts, statements, reports and checkpoints. */
+export { createLedgerService, type LedgerService, type LedgerServiceDeps } from "./ledger.service";
+/** The reads of the service (statements, checkpoints). */
+export { createLedgerRepository, type LedgerRepository } from "./ledger.repository";
+/** HTTP routes of the ledger: accounts, statements, trial balance, verification, public checkpoints. */
 export { ledgerRoutes } from "./ledger.routes";
 /** Whether a ledger result stands, and refusals as the client's error: the one way every module accepts ledger results. */
 export { acceptTransfer, accountStands, ledgerRefusal, transferStands } from "./ledger.results";

@@ -1,30 +1,35 @@
 /**
  * The ledger's SQL: the append of one group (accounts and transfers of many
  * submissions) as ONE statement, so it is one transaction and one round trip;
- * the reads that rebuild a writer; statements; the paged rows a chain
- * verification walks. Raw SQL on the hot path, through the pool of
+ * the reads that rebuild a writer; statements; the chain a verification
+ * walks; signed checkpoints. Raw SQL on the hot path, through the pool of
  * src/infra/db.ts (PostgreSQL or PGlite).
  */
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../infra/db";
 import type { AccountCode, AccountRecord, TransferKind, TransferRecord } from "./ledger.types";
-import type { TransferHashes } from "./ledger.hash";
+import type { ChainEntry } from "./ledger.hash";
+import type { Checkpoint } from "./ledger.checkpoint";
 
-/** A transfer as stored, with its hashes. */
+/** A transfer as stored, with its position and hashes. */
 export interface StoredTransfer {
   readonly record: TransferRecord;
+  readonly sequence: number;
   readonly contentHash: string;
   readonly chainHash: string;
 }
 
-/** An account as stored, with its hash. */
+/** An account as stored, with its position and hashes. */
 export interface StoredAccount {
   readonly record: AccountRecord;
-  readonly hash: string;
+  readonly sequence: number;
+  readonly contentHash: string;
+  readonly chainHash: string;
 }
 
-/** Rows of the transfers of one append, column by column, in timestamp order. */
+/** Rows of the transfers of one append, column by column, in sequence order. */
 export interface TransferColumns {
+  sequence: string[];
   timestamp: string[];
   id: string[];
   kind: string[];
@@ -44,6 +49,7 @@ export interface TransferColumns {
 /** Empty column arrays, ready to be filled by pushTransfer. */
 export function transferColumns(): TransferColumns {
   return {
+    sequence: [],
     timestamp: [],
     id: [],
     kind: [],
@@ -61,8 +67,10 @@ export function transferColumns(): TransferColumns {
   };
 }
 
-/** Appends one transfer and its hashes to the columns. */
-export function pushTransfer(c: TransferColumns, r: TransferRecord, h: TransferHashes): void {
+/** Appends one transfer, its position and hashes to the columns. */
+export function pushTransfer(c: TransferColumns, t: StoredTransfer): void {
+  const r = t.record;
+  c.sequence.push(String(t.sequence));
   c.timestamp.push(String(r.timestamp));
   c.id.push(r.id);
   c.kind.push(r.kind);
@@ -75,34 +83,39 @@ export function pushTransfer(c: TransferColumns, r: TransferRecord, h: TransferH
   c.flags.push(r.flags);
   c.timeoutMs.push(r.timeoutMs);
   c.userData.push(r.userData);
-  c.contentHash.push(h.contentHash);
-  c.chainHash.push(h.chainHash);
+  c.contentHash.push(t.contentHash);
+  c.chainHash.push(t.chainHash);
 }
 
 const INSERT_TRANSFERS = `
-INSERT INTO "ledger_transfers" ("shard", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
+INSERT INTO "ledger_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
   "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash")
-SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-  $8::text[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::text[], $14::text[], $15::text[])`;
+SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+  $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::text[], $16::text[])`;
 
 const INSERT_ACCOUNTS = `
-INSERT INTO "ledger_accounts" ("shard", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp", "hash")
-SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::bigint[], $9::text[])`;
+INSERT INTO "ledger_accounts" ("shard", "sequence", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp",
+  "content_hash", "chain_hash")
+SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[],
+  $10::text[], $11::text[])`;
 
 // Both inserts in one statement: one implicit transaction, one round trip.
 const INSERT_BOTH = `
 WITH "accounts" AS (
-  INSERT INTO "ledger_accounts" ("shard", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp", "hash")
-  SELECT $1, * FROM unnest($16::text[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::bigint[], $23::text[])
+  INSERT INTO "ledger_accounts" ("shard", "sequence", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp",
+    "content_hash", "chain_hash")
+  SELECT $1, * FROM unnest($17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[], $22::int[], $23::text[], $24::bigint[],
+    $25::text[], $26::text[])
 )
-INSERT INTO "ledger_transfers" ("shard", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
+INSERT INTO "ledger_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
   "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash")
-SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[],
-  $8::text[], $9::text[], $10::text[], $11::int[], $12::bigint[], $13::text[], $14::text[], $15::text[])`;
+SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+  $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::text[], $16::text[])`;
 
 function transferParams(shard: string, c: TransferColumns): unknown[] {
   return [
     shard,
+    c.sequence,
     c.timestamp,
     c.id,
     c.kind,
@@ -122,6 +135,7 @@ function transferParams(shard: string, c: TransferColumns): unknown[] {
 
 function accountParams(accounts: readonly StoredAccount[]): unknown[] {
   const n = accounts.length;
+  const sequence = new Array<string>(n);
   const id = new Array<string>(n);
   const ledger = new Array<string>(n);
   const code = new Array<string>(n);
@@ -129,9 +143,12 @@ function accountParams(accounts: readonly StoredAccount[]): unknown[] {
   const flags = new Array<number>(n);
   const userData = new Array<string | null>(n);
   const timestamp = new Array<string>(n);
-  const hash = new Array<string>(n);
+  const contentHash = new Array<string>(n);
+  const chainHash = new Array<string>(n);
   for (let i = 0; i < n; i++) {
-    const { record: a, hash: h } = accounts[i] as StoredAccount;
+    const s = accounts[i] as StoredAccount;
+    const a = s.record;
+    sequence[i] = String(s.sequence);
     id[i] = a.id;
     ledger[i] = a.ledger;
     code[i] = a.code;
@@ -139,9 +156,10 @@ function accountParams(accounts: readonly StoredAccount[]): unknown[] {
     flags[i] = a.flags;
     userData[i] = a.userData;
     timestamp[i] = String(a.timestamp);
-    hash[i] = h;
+    contentHash[i] = s.contentHash;
+    chainHash[i] = s.chainHash;
   }
-  return [id, ledger, code, owner, flags, userData, timestamp, hash];
+  return [sequence, id, ledger, code, owner, flags, userData, timestamp, contentHash, chainHash];
 }
 
 /**
@@ -169,6 +187,7 @@ export async function appendGroup(
 // ------------------------------------------------------------------ reading
 
 interface AccountRow {
+  sequence: bigint;
   id: string;
   ledger: string;
   code: string;
@@ -176,10 +195,12 @@ interface AccountRow {
   flags: number;
   user_data: string | null;
   timestamp: bigint;
-  hash: string;
+  content_hash: string;
+  chain_hash: string;
 }
 
 interface TransferRow {
+  sequence: bigint;
   timestamp: bigint;
   id: string;
   kind: string;
@@ -196,7 +217,9 @@ interface TransferRow {
   chain_hash: string;
 }
 
-const TRANSFER_COLUMNS = `"timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount", "pending_id",
+const ACCOUNT_COLUMNS = `"sequence", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp", "content_hash", "chain_hash"`;
+
+const TRANSFER_COLUMNS = `"sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount", "pending_id",
   "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash"`;
 
 function toAccount(r: AccountRow): StoredAccount {
@@ -210,7 +233,9 @@ function toAccount(r: AccountRow): StoredAccount {
       userData: r.user_data,
       timestamp: Number(r.timestamp),
     },
-    hash: r.hash,
+    sequence: Number(r.sequence),
+    contentHash: r.content_hash,
+    chainHash: r.chain_hash,
   };
 }
 
@@ -230,22 +255,22 @@ function toTransfer(r: TransferRow): StoredTransfer {
       userData: r.user_data,
       timestamp: Number(r.timestamp),
     },
+    sequence: Number(r.sequence),
     contentHash: r.content_hash,
     chainHash: r.chain_hash,
   };
 }
 
-/** Every account of a shard, in timestamp order. */
+/** Every account of a shard, in sequence (= timestamp) order. */
 export async function loadAccounts(sql: SqlClient, shard: string): Promise<StoredAccount[]> {
   const { rows } = await sql.query<AccountRow>(
-    `SELECT "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp", "hash"
-       FROM "ledger_accounts" WHERE "shard" = $1 ORDER BY "timestamp"`,
+    `SELECT ${ACCOUNT_COLUMNS} FROM "ledger_accounts" WHERE "shard" = $1 ORDER BY "sequence"`,
     [shard],
   );
   return rows.map(toAccount);
 }
 
-/** Up to `limit` transfers of a shard with timestamp in (after, upTo], in timestamp order. */
+/** Up to `limit` transfers of a shard with sequence in (after, upTo], in sequence (= timestamp) order. */
 export async function transferPage(
   sql: SqlClient,
   shard: string,
@@ -255,14 +280,14 @@ export async function transferPage(
 ): Promise<StoredTransfer[]> {
   const { rows } = await sql.query<TransferRow>(
     `SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-      WHERE "shard" = $1 AND "timestamp" > $2 AND "timestamp" <= $3
-      ORDER BY "timestamp" LIMIT $4`,
+      WHERE "shard" = $1 AND "sequence" > $2 AND "sequence" <= $3
+      ORDER BY "sequence" LIMIT $4`,
     [shard, after, upTo, limit],
   );
   return rows.map(toTransfer);
 }
 
-/** Every transfer of a shard with its hashes, in timestamp order, read in keyset pages. */
+/** Every transfer of a shard with its hashes, in sequence order, read in keyset pages. */
 export async function* transferPages(
   sql: SqlClient,
   shard: string,
@@ -274,7 +299,133 @@ export async function* transferPages(
     const page = await transferPage(sql, shard, after, pageSize, upTo);
     if (page.length === 0) return;
     yield page;
-    after = (page[page.length - 1] as StoredTransfer).record.timestamp;
+    after = (page[page.length - 1] as StoredTransfer).sequence;
+    if (page.length < pageSize) return;
+  }
+}
+
+// One row shape for both tables: the columns the other table lacks are NULL.
+interface ChainRow extends Omit<TransferRow, "kind" | "debit_account_id" | "credit_account_id" | "amount" | "timeout_ms"> {
+  type: "account" | "transfer";
+  kind: string | null;
+  debit_account_id: string | null;
+  credit_account_id: string | null;
+  amount: bigint | null;
+  timeout_ms: bigint | null;
+  owner_id: string | null;
+}
+
+const CHAIN_PAGE = `
+SELECT * FROM (
+  (SELECT 'account' AS "type", "sequence", "timestamp", "id", NULL::text AS "kind", NULL::text AS "debit_account_id",
+          NULL::text AS "credit_account_id", NULL::bigint AS "amount", NULL::text AS "pending_id", "ledger", "code", "flags",
+          NULL::bigint AS "timeout_ms", "user_data", "owner_id", "content_hash", "chain_hash"
+     FROM "ledger_accounts" WHERE "shard" = $1 AND "sequence" > $2 AND "sequence" <= $3 ORDER BY "sequence" LIMIT $4)
+  UNION ALL
+  (SELECT 'transfer', "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount", "pending_id",
+          "ledger", "code", "flags", "timeout_ms", "user_data", NULL::text, "content_hash", "chain_hash"
+     FROM "ledger_transfers" WHERE "shard" = $1 AND "sequence" > $2 AND "sequence" <= $3 ORDER BY "sequence" LIMIT $4)
+) AS "chain" ORDER BY "sequence" LIMIT $4`;
+
+function toEntry(r: ChainRow): ChainEntry {
+  if (r.type === "account") {
+    return { type: "account", ...toAccount(r as unknown as AccountRow) };
+  }
+  return { type: "transfer", ...toTransfer(r as unknown as TransferRow) };
+}
+
+/** Up to `limit` records (accounts and transfers) of a shard's chain with sequence in (after, upTo], in sequence order. */
+export async function chainPage(sql: SqlClient, shard: string, after: number, limit: number, upTo = Number.MAX_SAFE_INTEGER): Promise<ChainEntry[]> {
+  const { rows } = await sql.query<ChainRow>(CHAIN_PAGE, [shard, after, upTo, limit]);
+  return rows.map(toEntry);
+}
+
+/** A shard's chain from sequence `after` + 1 on, in keyset pages. */
+export async function* chainPages(sql: SqlClient, shard: string, after: number, pageSize: number, upTo?: number): AsyncGenerator<ChainEntry[]> {
+  let from = after;
+  for (;;) {
+    const page = await chainPage(sql, shard, from, pageSize, upTo);
+    if (page.length === 0) return;
+    yield page;
+    from = (page[page.length - 1] as ChainEntry).sequence;
+    if (page.length < pageSize) return;
+  }
+}
+
+/** The highest position stored in a shard's chain (0 when empty). */
+export async function lastSequence(sql: SqlClient, shard: string): Promise<number> {
+  const { rows } = await sql.query<{ last: bigint | null }>(
+    `SELECT GREATEST((SELECT max("sequence") FROM "ledger_accounts" WHERE "shard" = $1),
+                     (SELECT max("sequence") FROM "ledger_transfers" WHERE "shard" = $1)) AS "last"`,
+    [shard],
+  );
+  return Number(rows[0]?.last ?? 0);
+}
+
+// --------------------------------------------------------------- checkpoints
+
+interface CheckpointRow {
+  shard: string;
+  sequence: bigint;
+  chain_hash: string;
+  signed_at: Date | string;
+  key_id: string;
+  signature: string;
+}
+
+function toCheckpoint(r: CheckpointRow): Checkpoint {
+  return {
+    shard: r.shard,
+    sequence: Number(r.sequence),
+    chainHash: r.chain_hash,
+    signedAt: new Date(r.signed_at).toISOString(),
+    keyId: r.key_id,
+    signature: r.signature,
+  };
+}
+
+/**
+ * Stores a signed checkpoint; false if one of the same position was already
+ * stored (a retry after an unknown outcome), which is left as it is
+ * (ON CONFLICT DO NOTHING needs only the INSERT privilege).
+ */
+export async function insertCheckpoint(conn: SqlClient, c: Checkpoint): Promise<boolean> {
+  const { rowCount } = await conn.query(
+    `INSERT INTO "ledger_checkpoints" ("shard", "sequence", "chain_hash", "signed_at", "key_id", "signature")
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT ("shard", "sequence") DO NOTHING`,
+    [c.shard, c.sequence, c.chainHash, c.signedAt, c.keyId, c.signature],
+  );
+  return rowCount > 0;
+}
+
+/** The newest checkpoint of a shard (highest sequence), if any. */
+export async function latestCheckpoint(sql: SqlClient, shard: string): Promise<Checkpoint | undefined> {
+  const { rows } = await sql.query<CheckpointRow>(
+    `SELECT "shard", "sequence", "chain_hash", "signed_at", "key_id", "signature" FROM "ledger_checkpoints"
+      WHERE "shard" = $1 ORDER BY "sequence" DESC LIMIT 1`,
+    [shard],
+  );
+  return rows[0] === undefined ? undefined : toCheckpoint(rows[0]);
+}
+
+/** Up to `limit` checkpoints of a shard after position `after`, oldest first. */
+export async function checkpointPage(sql: SqlClient, shard: string, after: number, limit: number): Promise<Checkpoint[]> {
+  const { rows } = await sql.query<CheckpointRow>(
+    `SELECT "shard", "sequence", "chain_hash", "signed_at", "key_id", "signature" FROM "ledger_checkpoints"
+      WHERE "shard" = $1 AND "sequence" > $2 ORDER BY "sequence" LIMIT $3`,
+    [shard, after, limit],
+  );
+  return rows.map(toCheckpoint);
+}
+
+/** Every checkpoint of a shard, oldest first, in keyset pages. */
+export async function* checkpointPages(sql: SqlClient, shard: string, pageSize: number): AsyncGenerator<Checkpoint[]> {
+  let after = 0;
+  for (;;) {
+    const page = await checkpointPage(sql, shard, after, pageSize);
+    if (page.length === 0) return;
+    yield page;
+    after = (page[page.length - 1] as Checkpoint).sequence;
     if (page.length < pageSize) return;
   }
 }
@@ -356,4 +507,21 @@ export async function tryLockShard(conn: SqlClient, shard: string): Promise<bool
 /** Releases the shard's advisory lock held by `conn`'s session. */
 export async function unlockShard(conn: SqlClient, shard: string): Promise<void> {
   await conn.query(`SELECT pg_advisory_unlock($1::bigint)`, [shardLockKey(shard)]);
+}
+
+// ------------------------------------------------------------- service reads
+
+/** The reads the ledger service makes outside the writer (the writer appends on its own session). */
+export interface LedgerRepository {
+  /** An account's statement lines after a µs timestamp (0 = from the first), oldest first. */
+  statement(accountId: string, afterTimestamp: number, limit: number): Promise<StatementLine[]>;
+  /** Checkpoints after a position, oldest first. */
+  checkpoints(afterSequence: number, limit: number): Promise<Checkpoint[]>;
+}
+
+export function createLedgerRepository(sql: SqlClient, shard: string): LedgerRepository {
+  return {
+    statement: (accountId, afterTimestamp, limit) => statement(sql, shard, accountId, afterTimestamp, limit),
+    checkpoints: (afterSequence, limit) => checkpointPage(sql, shard, afterSequence, limit),
+  };
 }

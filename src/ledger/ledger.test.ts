@@ -9,14 +9,16 @@ import {
   MAX_TIMEOUT_MS,
   TransferFlags,
   canonicalTransfer,
+  chainLink,
   expireRecordId,
   hashAccount,
-  hashTransfer,
-  verifyTransferChain,
+  transferContentHash,
+  walkChain,
 } from "./index";
 import type {
   AccountInput,
   AccountRecord,
+  ChainEntry,
   CreateAccountResult,
   CreateTransferResult,
   TransferInput,
@@ -726,24 +728,52 @@ describe("timestamps, replay and verification", () => {
     expect(() => Ledger.restore(accounts, [transfers[0], transfers[1], lateExpiry] as TransferRecord[])).toThrow(/not pending and due/);
   });
 
-  it("hashes transfers into a chain that detects edits", () => {
+  it("chains accounts and transfers into one sequence that detects edits, gaps and rewrites behind a checkpoint", () => {
     const t = setup();
     t.fund("wallet", 1000n);
     t.run([pay("a", 1n), pay("b", 2n, { userData: 'quote"s' })]);
+    // accounts and transfers in creation (timestamp) order, numbered 1, 2, 3, …
+    const records = [
+      ...t.accounts.map((record) => ({ type: "account" as const, record })),
+      ...t.transfers.map((record) => ({ type: "transfer" as const, record })),
+    ].sort((x, y) => x.record.timestamp - y.record.timestamp);
     let prev = GENESIS_HASH;
-    const rows = t.transfers.map((record) => {
-      const h = hashTransfer(prev, record);
-      prev = h.chainHash;
-      return { record, ...h };
+    const entries: ChainEntry[] = records.map((r, i) => {
+      const contentHash = r.type === "account" ? hashAccount(r.record) : transferContentHash(r.record);
+      prev = chainLink(prev, contentHash);
+      return { ...r, sequence: i + 1, contentHash, chainHash: prev } as ChainEntry;
     });
-    expect(verifyTransferChain(rows)).toBe(-1);
-    expect(rows[0]?.contentHash).toMatch(/^[0-9a-f]{64}$/);
-    expect(canonicalTransfer(rows[1]?.record as TransferRecord)).toContain('"1"'); // amounts as decimal strings
-    const edited = rows.map((r, i) => (i === 1 ? { ...r, record: { ...r.record, amount: 3n } } : r));
-    expect(verifyTransferChain(edited)).toBe(1);
-    const dropped = [rows[0], rows[2]] as typeof rows;
-    expect(verifyTransferChain(dropped)).toBe(1);
+    const start = () => ({ sequence: 0, chainHash: GENESIS_HASH, timestamp: 0, anchored: 0 });
+    const at = start();
+    expect(walkChain(entries, at)).toBeUndefined();
+    expect(at.sequence).toBe(entries.length);
+    expect(entries[0]?.contentHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(canonicalTransfer(t.transfers[1] as TransferRecord)).toContain('"1"'); // amounts as decimal strings
     expect(hashAccount(t.accounts[0] as AccountRecord)).not.toBe(hashAccount(t.accounts[1] as AccountRecord));
+
+    // an account's flag cleared: caught at that account
+    const wallet = entries.findIndex((e) => e.record.id === "wallet");
+    const cleared = entries.map((e, i) => (i === wallet ? ({ ...e, record: { ...e.record, flags: 0 } } as ChainEntry) : e));
+    expect(walkChain(cleared, start())).toMatchObject({ sequence: wallet + 1, type: "account", id: "wallet" });
+    // a transfer's amount changed
+    const last = entries.length - 1;
+    const edited = entries.map((e, i) => (i === last ? ({ ...e, record: { ...e.record, amount: 3n } } as ChainEntry) : e));
+    expect(walkChain(edited, start())?.sequence).toBe(last + 1);
+    // a record dropped: the first missing position is named
+    expect(walkChain([...entries.slice(0, 3), ...entries.slice(4)], start())).toMatchObject({ sequence: 4, reason: expect.stringMatching(/missing/) });
+    // a rewrite with every hash recomputed verifies on its own, but not against a checkpoint signed before it
+    let p2 = GENESIS_HASH;
+    const rewritten = edited.map((e) => {
+      const contentHash = e.type === "account" ? hashAccount(e.record) : transferContentHash(e.record);
+      p2 = chainLink(p2, contentHash);
+      return { ...e, contentHash, chainHash: p2 } as ChainEntry;
+    });
+    expect(walkChain(rewritten, start())).toBeUndefined();
+    const signed = new Map([
+      [4, { sequence: 4, chainHash: entries[3]!.chainHash, signedAt: "t1" }],
+      [entries.length, { sequence: entries.length, chainHash: entries[last]!.chainHash, signedAt: "t2" }],
+    ]);
+    expect(walkChain(rewritten, start(), signed)).toMatchObject({ sequence: 5, reason: expect.stringMatching(new RegExp(`records 5…${entries.length} .*rewritten`)) });
   });
 
   it("reports broken books from invariants()", () => {

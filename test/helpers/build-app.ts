@@ -26,11 +26,13 @@ export interface TestAppOptions {
   clock?: Clock;
   redis?: import("ioredis").Redis;
   seed?: boolean;
+  /** a database prepared by the test (e.g. connected as a restricted role); dropped by close(). */
+  database?: TestDatabase;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DEV_MODE: "true", ...options.env });
-  const database = await createTestDatabase(backend);
+  const database = options.database ?? (await createTestDatabase(backend));
   const sentCodes: { phone: string; code: string }[] = [];
   const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
   const built = await buildApp({ config, db: database.db, notifier, redis: options.redis, ...(options.clock ? { clock: options.clock } : {}) });

@@ -1,38 +1,11 @@
 // The ledger's single writer against a real database: PGlite always, PostgreSQL when DATABASE_URL is set.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  AccountFlags,
-  Ledger,
-  LedgerShardBusyError,
-  LedgerWriteError,
-  TransferFlags,
-  openLedgerWriter,
-  type AccountInput,
-  type LedgerWriter,
-  type TransferInput,
-} from "../../src/ledger";
-import type { SqlClient, SqlPool } from "../../src/infra/db";
+import { Ledger, LedgerShardBusyError, LedgerWriteError, TransferFlags, openLedgerWriter, type LedgerWriter } from "../../src/ledger";
+import type { SqlPool } from "../../src/infra/db";
 import { fixedClock } from "../../src/shared/clock";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { CNY, faultyPool, loadRows, replayFromDb, single, testAccounts as accounts } from "../helpers/ledger";
 import { backends } from "../helpers/services";
-import { loadRows, replayFromDb } from "./ledger-db";
-
-const CNY = "CNY";
-const accounts: AccountInput[] = [
-  { id: "clearing", ledger: CNY, code: "clearing" },
-  { id: "wallet:a", ledger: CNY, code: "wallet", ownerId: "org_a", flags: AccountFlags.debitsMustNotExceedCredits },
-  { id: "wallet:b", ledger: CNY, code: "wallet", ownerId: "org_b", flags: AccountFlags.debitsMustNotExceedCredits },
-  { id: "escrow:c1", ledger: CNY, code: "escrow", ownerId: "c1" },
-];
-const single = (id: string, from: string, to: string, amount: bigint, extra: Partial<TransferInput> = {}): TransferInput => ({
-  id,
-  debitAccountId: from,
-  creditAccountId: to,
-  amount,
-  ledger: CNY,
-  code: "test",
-  ...extra,
-});
 
 describe.each(backends)("ledger writer on $name", (backend) => {
   let t: TestDatabase;
@@ -252,8 +225,8 @@ describe.each(backends)("ledger writer on $name", (backend) => {
     await w.createTransfers([single("a1", "clearing", "wallet:a", 100n)]);
     // a row the writer does not know about takes the id the next transfer will use: the insert fails on the unique index
     await t.db.sql.query(
-      `INSERT INTO ledger_transfers (shard, timestamp, id, kind, debit_account_id, credit_account_id, amount, ledger, code, flags, timeout_ms, content_hash, chain_hash)
-       VALUES ($1, 1, 'a2', 'single', 'clearing', 'wallet:a', 1, 'CNY', 'x', 0, 0, 'x', 'x')`,
+      `INSERT INTO ledger_transfers (shard, sequence, timestamp, id, kind, debit_account_id, credit_account_id, amount, ledger, code, flags, timeout_ms, content_hash, chain_hash)
+       VALUES ($1, 1000, 1, 'a2', 'single', 'clearing', 'wallet:a', 1, 'CNY', 'x', 0, 0, 'x', 'x')`,
       [shard],
     );
     const failed = await w.createTransfers([single("a2", "clearing", "wallet:a", 5n)]).catch((e: unknown) => e);
@@ -265,31 +238,6 @@ describe.each(backends)("ledger writer on $name", (backend) => {
     expect(w.balances("wallet:a")?.creditsPosted).toBe(107n);
   });
 });
-
-/** A pool whose dedicated connections can be told to lose the answer of the next append (after it committed) or hang it. */
-function faultyPool(sql: SqlPool) {
-  const faults = { loseNextAck: false, gate: undefined as Promise<void> | undefined };
-  const wrap = (conn: SqlClient): SqlClient => ({
-    exec: (s) => conn.exec(s),
-    async query<R>(text: string, params?: readonly unknown[]) {
-      const isAppend = /INSERT INTO "ledger_/.test(text);
-      if (isAppend && faults.gate) await faults.gate;
-      const r = await conn.query<R>(text, params);
-      if (isAppend && faults.loseNextAck) {
-        faults.loseNextAck = false;
-        throw new Error("Connection terminated unexpectedly");
-      }
-      return r;
-    },
-  });
-  const pool: SqlPool = {
-    query: (text, params) => sql.query(text, params),
-    exec: (s) => sql.exec(s),
-    transaction: (fn) => sql.transaction(fn),
-    withConnection: (fn) => sql.withConnection((conn) => fn(wrap(conn))),
-  };
-  return { pool, faults };
-}
 
 describe.each(backends)("ledger writer faults on $name", (backend) => {
   let t: TestDatabase;

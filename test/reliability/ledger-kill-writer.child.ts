@@ -1,10 +1,10 @@
-// Run by torture.test.ts in a child process (a crash must not take the test runner down):
+// Run by ledger-killed-backend.test.ts in a child process (a crash must not take the test runner down):
 // terminates the writer's PostgreSQL backend under load, then checks the writer recovered.
 // Prints one JSON line; exit 0 only if every check passed.
 import { openDatabase } from "../../src/infra/db";
 import { AccountFlags, LedgerUnavailableError, LedgerWriteError, openLedgerWriter, type TransferInput } from "../../src/ledger";
 import { systemClock } from "../../src/shared/clock";
-import { loadRows, replayFromDb } from "./ledger-db";
+import { loadRows, replayFromDb } from "../helpers/ledger";
 
 const url = process.argv[2];
 if (!url) throw new Error("usage: kill-writer.child.ts <database url>");

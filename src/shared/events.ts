@@ -1,0 +1,81 @@
+/**
+ * Typed domain events: what happened, after it committed. The sequencer
+ * publishes them once the batch holding them is durable; WebSocket fan-out,
+ * the contract runtime and statistics subscribe through the one bus
+ * (src/infra/bus.ts). Money is integer fen; times are ISO 8601 strings;
+ * every event names its shard sequence so a consumer can detect a gap.
+ */
+
+/** One level of a book's depth: rate (fen/h), aggregated headcount, number of orders. No owners. */
+export interface DepthLevelEvent {
+  readonly rateFen: number;
+  readonly qty: number;
+  readonly orders: number;
+}
+
+interface Base {
+  /** Position of the batch (or command) in the shard's sequence: strictly increasing per shard. */
+  readonly seq: number;
+  /** When the sequencer applied it (its clock), ISO 8601. */
+  readonly at: string;
+}
+
+/** A market's depth after a batch changed it: the full top-of-book levels (small), carrying the book's own update number. */
+export interface BookChanged extends Base {
+  readonly type: "book.changed";
+  readonly market: string;
+  /** Per-market update number: +1 per published change, so a client that sees a jump re-snapshots. */
+  readonly bookSeq: number;
+  readonly demand: readonly DepthLevelEvent[];
+  readonly supply: readonly DepthLevelEvent[];
+}
+
+/** A public trade (a fill without owners). */
+export interface TradeEvent extends Base {
+  readonly type: "trade";
+  readonly market: string;
+  readonly fillId: string;
+  readonly rateFen: number;
+  readonly qty: number;
+  readonly aggressor: "demand" | "supply";
+  readonly shared: boolean;
+}
+
+/** Private to the organisation that owns the order: accepted, filled, reduced, re-rated, cancelled, expired, rejected. */
+export interface ExecutionEvent extends Base {
+  readonly type: "execution";
+  readonly organisationId: string;
+  readonly orderId: string;
+  readonly clientOrderId: string | null;
+  readonly market: string;
+  readonly side: "demand" | "supply";
+  readonly kind: "accepted" | "filled" | "reduced" | "rerated" | "cancelled" | "expired" | "rejected";
+  readonly remaining: number;
+  readonly fill?: { readonly fillId: string; readonly contractId: string; readonly rateFen: number; readonly qty: number };
+  readonly reason?: string;
+}
+
+/** Private to both parties: a fill became a contract (the workflow issue consumes it). */
+export interface ContractCreated extends Base {
+  readonly type: "contract.created";
+  readonly contractId: string;
+  readonly fillId: string;
+  readonly market: string;
+  readonly enterpriseId: string;
+  readonly supplierId: string;
+  readonly headcount: number;
+  readonly rateFen: number;
+  readonly shared: boolean;
+  readonly escrowAccountId: string;
+}
+
+/** Targeted push of a shift offer to one worker (the contracts issue fills it in). */
+export interface ShiftOffered extends Base {
+  readonly type: "shift.offered";
+  readonly workerId: string;
+  readonly shiftId: string;
+  readonly market: string;
+}
+
+export type DomainEvent = BookChanged | TradeEvent | ExecutionEvent | ContractCreated | ShiftOffered;
+export type DomainEventType = DomainEvent["type"];
