@@ -462,7 +462,9 @@ export class ExchangeCore {
   trimKeys(keep: number, committedSeq: number): void {
     const list = this.recentKeyOrder;
     let head = this.recentKeyHead;
-    while (list.length - head > keep) {
+    // one pass at most: keys of orders still open go to the back and are looked at again next time
+    const end = list.length;
+    while (list.length - head > keep && head < end) {
       const e = list[head] as { key: string; seq: number };
       if (e.seq > committedSeq) break;
       const orderId = this.recentKeys.get(e.key);
