@@ -41,6 +41,12 @@ ALTER TABLE "ledger_transfers"
   ALTER COLUMN "cr_debits_posted" SET NOT NULL,
   ALTER COLUMN "cr_credits_posted" SET NOT NULL;
 
+-- Fewer indexes to maintain on every append: a record's position is its key (timestamps stay strictly
+-- increasing along the chain, which the verifier checks), and an account's creation time needs no index.
+ALTER TABLE "ledger_transfers" DROP CONSTRAINT "ledger_transfers_pkey";
+ALTER TABLE "ledger_transfers" ADD CONSTRAINT "ledger_transfers_pkey" PRIMARY KEY USING INDEX "ledger_transfers_shard_sequence_key";
+DROP INDEX "ledger_accounts_shard_timestamp_key";
+
 -- The journal: every command the sequencer applied, one row per batch, commands in sequence order (a JSON
 -- array; each command carries its sequence number and the sequencer's clock). With the ledger's chain tip
 -- after the batch, so a replay proves it reproduces the stored chain batch by batch. Append-only.
@@ -108,8 +114,8 @@ CREATE TABLE "orders" (
   "created_at"         TIMESTAMPTZ(3) NOT NULL,
   "updated_at"         TIMESTAMPTZ(3) NOT NULL
 );
--- NULLs are distinct: orders without a client id never collide.
-CREATE UNIQUE INDEX "orders_organisation_id_dedupe_key_key" ON "orders"("organisation_id", "dedupe_key");
+-- Partial: orders without a client order id (or Idempotency-Key) cost no entry.
+CREATE UNIQUE INDEX "orders_organisation_id_dedupe_key_key" ON "orders"("organisation_id", "dedupe_key") WHERE "dedupe_key" IS NOT NULL;
 CREATE INDEX "orders_organisation_id_id_idx" ON "orders"("organisation_id", "id");
 
 -- Contracts: one per fill, created in the batch of the fill, with the fill's trade record (market, rate,
