@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../infra/db";
-import type { AccountCode, AccountRecord, TransferKind, TransferRecord } from "./ledger.types";
+import { AccountFlags, type AccountCode, type AccountRecord, type AccountSnapshot, type TransferKind, type TransferRecord } from "./ledger.types";
 import type { ChainEntry } from "./ledger.hash";
 import type { Checkpoint } from "./ledger.checkpoint";
 
@@ -301,10 +301,10 @@ export async function statement(
   const { rows } = await sql.query<TransferRow & { dr_debits_posted: bigint; dr_credits_posted: bigint; cr_debits_posted: bigint; cr_credits_posted: bigint }>(
     `SELECT * FROM (
        (SELECT ${TRANSFER_COLUMNS}, "dr_debits_posted", "dr_credits_posted", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers"
-         WHERE "shard" = $1 AND "debit_account_id" = $2 AND "timestamp" > $3 AND "sequence" <= $5 ORDER BY "timestamp" LIMIT $4)
+         WHERE "shard" = $1 AND "debit_account_id" = $2 AND "timestamp" > $3 AND "sequence" + 0 <= $5 ORDER BY "timestamp" LIMIT $4)
        UNION ALL
        (SELECT ${TRANSFER_COLUMNS}, "dr_debits_posted", "dr_credits_posted", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers"
-         WHERE "shard" = $1 AND "credit_account_id" = $2 AND "timestamp" > $3 AND "sequence" <= $5 ORDER BY "timestamp" LIMIT $4)
+         WHERE "shard" = $1 AND "credit_account_id" = $2 AND "timestamp" > $3 AND "sequence" + 0 <= $5 ORDER BY "timestamp" LIMIT $4)
      ) AS "lines" ORDER BY "timestamp" LIMIT $4`,
     [shard, accountId, afterTimestamp, limit, upTo],
   );
@@ -314,6 +314,69 @@ export async function statement(
     return direction === "debit"
       ? { transfer: record, direction, debitsPosted: row.dr_debits_posted, creditsPosted: row.dr_credits_posted }
       : { transfer: record, direction, debitsPosted: row.cr_debits_posted, creditsPosted: row.cr_credits_posted };
+  });
+}
+
+/** An account found in storage with its posted totals as of a chain position. */
+export interface StoredBalance {
+  readonly record: AccountRecord;
+  readonly debitsPosted: bigint;
+  readonly creditsPosted: bigint;
+  /** µs timestamp of its last transfer (or its creation). */
+  readonly touched: number;
+}
+
+/**
+ * Accounts by id as of chain position `upTo` (a replay reads them as they were), with the running
+ * totals of their last transfer. The position is compared as an expression ("sequence" + 0), so the
+ * planner probes the id and account indexes instead of scanning a range of positions.
+ */
+export async function lookupAccounts(sql: SqlClient, shard: string, ids: readonly string[], upTo: number): Promise<StoredBalance[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql.query<{
+    id: string;
+    ledger: string;
+    code: string;
+    owner_id: string | null;
+    flags: number;
+    user_data: string | null;
+    timestamp: bigint;
+    d_ts: bigint | null;
+    d_dp: bigint | null;
+    d_cp: bigint | null;
+    c_ts: bigint | null;
+    c_dp: bigint | null;
+    c_cp: bigint | null;
+  }>(
+    `SELECT a."id", a."ledger", a."code", a."owner_id", a."flags", a."user_data", a."timestamp",
+            d."timestamp" AS "d_ts", d."dr_debits_posted" AS "d_dp", d."dr_credits_posted" AS "d_cp",
+            c."timestamp" AS "c_ts", c."cr_debits_posted" AS "c_dp", c."cr_credits_posted" AS "c_cp"
+       FROM "ledger_accounts" a
+       LEFT JOIN LATERAL (SELECT "timestamp", "dr_debits_posted", "dr_credits_posted" FROM "ledger_transfers" t
+                           WHERE t."shard" = a."shard" AND t."debit_account_id" = a."id" AND t."sequence" + 0 <= $3
+                           ORDER BY t."timestamp" DESC LIMIT 1) d ON true
+       LEFT JOIN LATERAL (SELECT "timestamp", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers" t
+                           WHERE t."shard" = a."shard" AND t."credit_account_id" = a."id" AND t."sequence" + 0 <= $3
+                           ORDER BY t."timestamp" DESC LIMIT 1) c ON true
+      WHERE a."shard" = $1 AND a."id" = ANY($2::text[]) AND a."sequence" + 0 <= $3`,
+    [shard, ids, upTo],
+  );
+  return rows.map((r) => {
+    const record: AccountRecord = {
+      id: r.id,
+      ledger: r.ledger,
+      code: r.code as AccountCode,
+      ownerId: r.owner_id,
+      flags: r.flags,
+      userData: r.user_data,
+      timestamp: Number(r.timestamp),
+    };
+    const d = r.d_ts === null ? -1 : Number(r.d_ts);
+    const c = r.c_ts === null ? -1 : Number(r.c_ts);
+    if (d < 0 && c < 0) return { record, debitsPosted: 0n, creditsPosted: 0n, touched: record.timestamp };
+    return d > c
+      ? { record, debitsPosted: r.d_dp ?? 0n, creditsPosted: r.d_cp ?? 0n, touched: d }
+      : { record, debitsPosted: r.c_dp ?? 0n, creditsPosted: r.c_cp ?? 0n, touched: c };
   });
 }
 
@@ -341,6 +404,8 @@ export async function unlockShard(conn: SqlClient, shard: string): Promise<void>
 
 /** The reads the ledger service makes outside the writer (the writer appends on its own session). */
 export interface LedgerRepository {
+  /** An account as stored, with the posted totals of its last transfer (for accounts the writer evicted from memory: they hold nothing pending). */
+  account(id: string): Promise<AccountSnapshot | undefined>;
   /** An account's statement lines after a µs timestamp (0 = from the first), oldest first. */
   statement(accountId: string, afterTimestamp: number, limit: number): Promise<StatementLine[]>;
   /** Checkpoints after a position, oldest first. */
@@ -349,6 +414,12 @@ export interface LedgerRepository {
 
 export function createLedgerRepository(sql: SqlClient, shard: string): LedgerRepository {
   return {
+    async account(id) {
+      const found = (await lookupAccounts(sql, shard, [id], Number.MAX_SAFE_INTEGER))[0];
+      if (found === undefined) return undefined;
+      const frozen = (found.record.flags & AccountFlags.frozen) !== 0;
+      return { ...found.record, debitsPosted: found.debitsPosted, creditsPosted: found.creditsPosted, debitsPending: 0n, creditsPending: 0n, frozen };
+    },
     statement: (accountId, afterTimestamp, limit) => statement(sql, shard, accountId, afterTimestamp, limit),
     checkpoints: (afterSequence, limit) => checkpointPage(sql, shard, afterSequence, limit),
   };

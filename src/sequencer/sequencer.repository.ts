@@ -312,83 +312,28 @@ const TRANSFER_COLUMNS = `"sequence", "timestamp", "id", "kind", "debit_account_
 /**
  * Stored transfers by id, with what a retry or a resolution needs beside
  * them: the hold a post or void resolved, and the resolution of a hold.
- * Only committed rows (at or before `upTo`) are read.
+ * Every probe goes through the (shard, id) and (shard, pending_id) unique
+ * indexes. (No bound on positions: an id the sequencer does not hold in
+ * memory belongs to no batch in flight.)
  */
-export async function lookupTransfers(sql: SqlClient, shard: string, ids: readonly string[], upTo: number): Promise<TransferRecord[]> {
+export async function lookupTransfers(sql: SqlClient, shard: string, ids: readonly string[]): Promise<TransferRecord[]> {
   if (ids.length === 0) return [];
   const { rows } = await sql.query<TransferRow>(
-    `WITH "wanted" AS (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "id" = ANY($2::text[]) AND "sequence" <= $3)
+    `WITH "wanted" AS (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "id" = ANY($2::text[]))
      SELECT * FROM "wanted"
      UNION
      SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-      WHERE "shard" = $1 AND "sequence" <= $3 AND "id" IN (SELECT "pending_id" FROM "wanted" WHERE "pending_id" IS NOT NULL)
+      WHERE "shard" = $1 AND "id" IN (SELECT "pending_id" FROM "wanted" WHERE "pending_id" IS NOT NULL)
      UNION
      SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-      WHERE "shard" = $1 AND "sequence" <= $3 AND "pending_id" IS NOT NULL AND "pending_id" IN (SELECT "id" FROM "wanted" WHERE "kind" = 'pending')
+      WHERE "shard" = $1 AND "pending_id" IS NOT NULL AND "pending_id" IN (SELECT "id" FROM "wanted" WHERE "kind" = 'pending')
      ORDER BY "sequence"`,
-    [shard, ids, upTo],
+    [shard, ids],
   );
   return rows.map(toTransfer);
 }
 
-/** An account found in storage with its posted totals as of a chain position. */
-export interface StoredBalance {
-  readonly record: AccountRecord;
-  readonly debitsPosted: bigint;
-  readonly creditsPosted: bigint;
-  /** µs timestamp of its last transfer (or its creation). */
-  readonly touched: number;
-}
-
-/** Accounts by id as of chain position `upTo`, with the running totals of their last transfer. */
-export async function lookupAccounts(sql: SqlClient, shard: string, ids: readonly string[], upTo: number): Promise<StoredBalance[]> {
-  if (ids.length === 0) return [];
-  const { rows } = await sql.query<{
-    id: string;
-    ledger: string;
-    code: string;
-    owner_id: string | null;
-    flags: number;
-    user_data: string | null;
-    timestamp: bigint;
-    d_ts: bigint | null;
-    d_dp: bigint | null;
-    d_cp: bigint | null;
-    c_ts: bigint | null;
-    c_dp: bigint | null;
-    c_cp: bigint | null;
-  }>(
-    `SELECT a."id", a."ledger", a."code", a."owner_id", a."flags", a."user_data", a."timestamp",
-            d."timestamp" AS "d_ts", d."dr_debits_posted" AS "d_dp", d."dr_credits_posted" AS "d_cp",
-            c."timestamp" AS "c_ts", c."cr_debits_posted" AS "c_dp", c."cr_credits_posted" AS "c_cp"
-       FROM "ledger_accounts" a
-       LEFT JOIN LATERAL (SELECT "timestamp", "dr_debits_posted", "dr_credits_posted" FROM "ledger_transfers" t
-                           WHERE t."shard" = a."shard" AND t."debit_account_id" = a."id" AND t."sequence" <= $3
-                           ORDER BY t."timestamp" DESC LIMIT 1) d ON true
-       LEFT JOIN LATERAL (SELECT "timestamp", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers" t
-                           WHERE t."shard" = a."shard" AND t."credit_account_id" = a."id" AND t."sequence" <= $3
-                           ORDER BY t."timestamp" DESC LIMIT 1) c ON true
-      WHERE a."shard" = $1 AND a."id" = ANY($2::text[]) AND a."sequence" <= $3`,
-    [shard, ids, upTo],
-  );
-  return rows.map((r) => {
-    const record: AccountRecord = {
-      id: r.id,
-      ledger: r.ledger,
-      code: r.code as AccountCode,
-      ownerId: r.owner_id,
-      flags: r.flags,
-      userData: r.user_data,
-      timestamp: Number(r.timestamp),
-    };
-    const d = r.d_ts === null ? -1 : Number(r.d_ts);
-    const c = r.c_ts === null ? -1 : Number(r.c_ts);
-    if (d < 0 && c < 0) return { record, debitsPosted: 0n, creditsPosted: 0n, touched: record.timestamp };
-    return d > c
-      ? { record, debitsPosted: r.d_dp ?? 0n, creditsPosted: r.d_cp ?? 0n, touched: d }
-      : { record, debitsPosted: r.c_dp ?? 0n, creditsPosted: r.c_cp ?? 0n, touched: c };
-  });
-}
+export { lookupAccounts, type StoredBalance } from "../ledger/ledger.repository";
 
 /** Orders already placed under these (organisation, dedupe key) pairs. */
 export async function lookupDedupeKeys(

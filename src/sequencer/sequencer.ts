@@ -987,7 +987,7 @@ class SequencerImpl implements Sequencer {
     this.lookupFloor = { seq: this.committed.seq, us: this.committed.chain.timestamp };
     const state = this.state;
     Promise.all([
-      lookupTransfers(this.sql, this.shard, [...transfers], upTo),
+      lookupTransfers(this.sql, this.shard, [...transfers]),
       lookupAccounts(this.sql, this.shard, [...accounts], upTo),
       lookupDedupeKeys(this.sql, [...keys.values()]),
     ]).then(

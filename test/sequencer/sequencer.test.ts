@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderHoldsAccount, walletOf, type OrderOutcome, type PartyFacts, type PlaceOrder } from "../../src/exchange";
 import type { SqlPool } from "../../src/infra/db";
 import { createLocalBus } from "../../src/infra/bus";
-import { AccountFlags, LedgerCorruptError, LedgerWriteError } from "../../src/ledger";
+import { AccountFlags, LedgerCorruptError, LedgerWriteError, createLedgerRepository } from "../../src/ledger";
 import { openSequencer, type Sequencer, type SequencerOptions } from "../../src/sequencer";
 import { fixedClock } from "../../src/shared/clock";
 import type { DomainEvent } from "../../src/shared/events";
@@ -189,6 +189,8 @@ describe.each(backends)("sequencer on $name", (backend) => {
       await s.createTransfers([{ id: "poke", debitAccountId: "c", creditAccountId: "w", amount: 1n, ledger: "CNY", code: "t" }]);
       expect(s.stats().accountsInMemory).toBe(2); // x holds nothing and was idle: evicted
       expect(s.lookupAccount("x")).toBeUndefined();
+      // the ledger's API still shows it, from storage
+      expect(await createLedgerRepository(t.db.sql, shard).account("x")).toMatchObject({ id: "x", debitsPosted: 700n, creditsPosted: 700n, debitsPending: 0n });
       expect(s.trialBalance().codes.find((c) => c.code === "escrow")).toEqual(trial.codes.find((c) => c.code === "escrow"));
       // used again: loaded back with its totals, and its statement carries on from them
       await s.createTransfers([{ id: "again", debitAccountId: "w", creditAccountId: "x", amount: 100n, ledger: "CNY", code: "t" }]);
