@@ -318,19 +318,38 @@ const TRANSFER_COLUMNS = `"sequence", "timestamp", "id", "kind", "debit_account_
  */
 export async function lookupTransfers(sql: SqlClient, shard: string, ids: readonly string[]): Promise<TransferRecord[]> {
   if (ids.length === 0) return [];
-  const { rows } = await sql.query<TransferRow>(
-    `WITH "wanted" AS (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "id" = ANY($2::text[]))
-     SELECT * FROM "wanted"
-     UNION
-     SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-      WHERE "shard" = $1 AND "id" IN (SELECT "pending_id" FROM "wanted" WHERE "pending_id" IS NOT NULL)
-     UNION
-     SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-      WHERE "shard" = $1 AND "pending_id" IS NOT NULL AND "pending_id" IN (SELECT "id" FROM "wanted" WHERE "kind" = 'pending')
-     ORDER BY "sequence"`,
-    [shard, ids],
-  );
-  return rows.map(toTransfer);
+  // One probe per id, each an equality on a unique index (a LATERAL per id: with `id = ANY(…)` a planner
+  // without fresh statistics scanned the whole chain); the holds and resolutions beside the (rare) ids found
+  // in a second round.
+  const byId = async (list: readonly string[]) =>
+    list.length === 0
+      ? []
+      : (
+          await sql.query<TransferRow>(
+            `SELECT t.* FROM unnest($2::text[]) AS w("id"),
+               LATERAL (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "id" = w."id") AS t`,
+            [shard, list],
+          )
+        ).rows.map(toTransfer);
+  const found = await byId(ids);
+  if (found.length === 0) return [];
+  const holds = found.filter((r) => r.pendingId !== null).map((r) => r.pendingId as string);
+  const pending = found.filter((r) => r.kind === "pending").map((r) => r.id);
+  const [holdRows, resolutions] = await Promise.all([
+    byId(holds.filter((id) => !found.some((r) => r.id === id))),
+    pending.length === 0
+      ? Promise.resolve([])
+      : sql
+          .query<TransferRow>(
+            `SELECT t.* FROM unnest($2::text[]) AS w("id"),
+               LATERAL (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "pending_id" = w."id") AS t`,
+            [shard, pending],
+          )
+          .then((r) => r.rows.map(toTransfer)),
+  ]);
+  const all = new Map<string, TransferRecord>();
+  for (const r of [...found, ...holdRows, ...resolutions]) all.set(r.id, r);
+  return [...all.values()].sort((x, y) => x.timestamp - y.timestamp);
 }
 
 export { lookupAccounts, type StoredBalance } from "../ledger/ledger.repository";
@@ -342,9 +361,9 @@ export async function lookupDedupeKeys(
 ): Promise<Array<{ organisationId: string; dedupeKey: string; orderId: string; seq: number }>> {
   if (pairs.length === 0) return [];
   const { rows } = await sql.query<{ organisation_id: string; dedupe_key: string; id: string; created_seq: bigint }>(
-    `SELECT o."organisation_id", o."dedupe_key", o."id", o."created_seq"
-       FROM unnest($1::text[], $2::text[]) AS w("org", "key")
-       JOIN "orders" o ON o."organisation_id" = w."org" AND o."dedupe_key" = w."key"`,
+    `SELECT o.* FROM unnest($1::text[], $2::text[]) AS w("org", "key"),
+       LATERAL (SELECT "organisation_id", "dedupe_key", "id", "created_seq" FROM "orders"
+                 WHERE "organisation_id" = w."org" AND "dedupe_key" = w."key") AS o`,
     [pairs.map((p) => p.organisationId), pairs.map((p) => p.dedupeKey)],
   );
   return rows.map((r) => ({ organisationId: r.organisation_id, dedupeKey: r.dedupe_key, orderId: r.id, seq: Number(r.created_seq) }));
