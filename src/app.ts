@@ -13,7 +13,9 @@ import { Type } from "typebox";
 import type { Config } from "./config";
 import type { Database } from "./infra/db";
 import { installAuth } from "./http/auth";
-import { createIdempotencyRepository, installIdempotency } from "./http/idempotency";
+import { createIdempotency } from "./http/idempotency";
+import { createClaimsRepository } from "./infra/claims";
+import { openProcessInstance } from "./infra/instance";
 import { installMetrics } from "./http/metrics";
 import { installProblemHandlers } from "./http/problem";
 import { ProblemSchema, responses } from "./http/schemas";
@@ -23,7 +25,7 @@ import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { webRoutes } from "./web";
 import { ledgerRoutes, openLedgerWriter } from "./ledger";
-import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
+import { createPaymentsModule, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 
 export interface AppDeps {
@@ -73,13 +75,20 @@ export async function buildApp(deps: AppDeps) {
   // The single writer of the ledger shard: balances in memory, batches committed before acknowledging.
   const ledger = await openLedgerWriter({ sql: db.sql, clock, log: app.log });
   app.addHook("onClose", async () => ledger.close());
-  const payments = createPaymentsService({
-    repo: createPaymentsRepository(db.prisma),
-    ledger,
-    gateway: createOfflineGateway(config.escrowBank),
+  const paymentsModule = createPaymentsModule({ sql: db.sql, ledger, config, clock, newId: ids });
+  const { payments } = paymentsModule;
+  // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.
+  const instance = await openProcessInstance(db.sql, { log: app.log });
+  app.addHook("onClose", async () => instance.close());
+  const idempotency = createIdempotency({
+    claims: createClaimsRepository(db.sql),
+    instance,
     clock,
-    newId: ids,
+    takeoverMs: config.idempotency.takeoverSeconds * 1000,
+    retentionMs: config.idempotency.retentionHours * 3_600_000,
+    log: app.log,
   });
+  for (const [operation, recover] of Object.entries(paymentsModule.operations)) idempotency.register(operation, recover);
 
   await app.register(swagger, {
     openapi: {
@@ -106,7 +115,7 @@ export async function buildApp(deps: AppDeps) {
       return Object.assign(err, { statusCode: 429, retryAfter: Math.ceil(ctx.ttl / 1000) });
     },
   });
-  installIdempotency(app, createIdempotencyRepository(db.sql), () => clock.now());
+  idempotency.install(app);
 
   app.get("/health", {
     config: { access: "public", rateLimit: false },
@@ -146,9 +155,9 @@ export async function buildApp(deps: AppDeps) {
   });
 
   await app.register(ledgerRoutes, { ledger });
-  await app.register(paymentsRoutes, { payments });
+  await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
   await app.register(webRoutes, { devMode: config.devMode });
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

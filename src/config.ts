@@ -38,6 +38,17 @@ export interface Config {
   readonly escrowBank: { readonly bankName: string; readonly accountName: string; readonly accountNumber: string };
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
+  /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
+  readonly paymentMaxFen: number;
+  /** Idempotency claims and stored responses. */
+  readonly idempotency: {
+    /** A claim this old is taken over even though its process still runs (a hung request). */
+    readonly takeoverSeconds: number;
+    /** Stored responses are purged this long after the request ended. */
+    readonly retentionHours: number;
+    /** How often cut-off requests that nobody retries are completed (and old responses purged). */
+    readonly sweepSeconds: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -157,6 +168,12 @@ export function loadConfig(env: Env): Config {
       apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
       webhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
     },
+    paymentMaxFen: int(env, "PAYMENT_MAX_FEN", 10_000_000_000, 1, 9_000_000_000_000),
+    idempotency: {
+      takeoverSeconds: int(env, "IDEMPOTENCY_TAKEOVER_SECONDS", 60, 1, 86_400),
+      retentionHours: int(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 366),
+      sweepSeconds: int(env, "IDEMPOTENCY_SWEEP_SECONDS", 10, 1, 3600),
+    },
   };
   return Object.freeze(config);
 }
@@ -168,6 +185,7 @@ export const CONFIG_VARIABLES = [
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
   "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
   "ESCROW_BANK_NAME", "ESCROW_BANK_ACCOUNT_NAME", "ESCROW_BANK_ACCOUNT_NUMBER",
+  "PAYMENT_MAX_FEN", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

@@ -32,6 +32,9 @@ const sweeper = setInterval(() => {
   services.parties.expireLicences().catch((err: unknown) => app.log.error({ err }, "licence expiry sweep failed"));
 }, 3_600_000);
 sweeper.unref();
+// Requests cut off by a crash are completed by their retries, or by this sweep when nobody retries; old responses are purged.
+await services.idempotency.sweep().catch((err: unknown) => app.log.error({ err }, "idempotency sweep failed"));
+const stopIdempotency = services.idempotency.schedule({ sweepMs: cfg.idempotency.sweepSeconds * 1000, purgeMs: 10 * 60_000 });
 
 let seedSummary: Awaited<ReturnType<typeof seedDemo>> | undefined;
 if (cfg.seedDemo) {
@@ -62,6 +65,7 @@ console.log(lines.join("\n"));
 async function shutdown(signal: string) {
   app.log.info({ signal }, "shutting down");
   clearInterval(sweeper);
+  stopIdempotency();
   await app.close();
   redis?.disconnect();
   await db.close();
