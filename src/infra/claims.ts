@@ -75,14 +75,15 @@ export async function holdClaim(tx: SqlClient, claim: Claim, start?: { operation
   const r = start
     ? await tx.query(
         `UPDATE idempotency_records SET operation = $4, target = $5
-          WHERE caller = $1 AND key = $2 AND token = $3 AND status_code = 0`,
+          WHERE caller = $1 AND key = $2 AND token = $3 AND status_code = 0
+          RETURNING 1`,
         [claim.caller, claim.key, claim.token, start.operation, start.target],
       )
     : await tx.query(
         `SELECT 1 FROM idempotency_records WHERE caller = $1 AND key = $2 AND token = $3 AND status_code = 0 FOR UPDATE`,
         [claim.caller, claim.key, claim.token],
       );
-  return r.rowCount === 1;
+  return r.rows.length === 1;
 }
 
 export function createClaimsRepository(sql: SqlPool) {
