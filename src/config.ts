@@ -46,7 +46,7 @@ export interface Config {
     readonly takeoverSeconds: number;
     /** Stored responses are purged this long after the request ended. */
     readonly retentionHours: number;
-    /** How often cut-off requests that nobody retries are completed (and old responses purged). */
+    /** How often cut-off requests that nobody retries are completed; 0 turns the sweep off (retries still complete their own). */
     readonly sweepSeconds: number;
   };
 }
@@ -172,7 +172,7 @@ export function loadConfig(env: Env): Config {
     idempotency: {
       takeoverSeconds: int(env, "IDEMPOTENCY_TAKEOVER_SECONDS", 60, 1, 86_400),
       retentionHours: int(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 366),
-      sweepSeconds: int(env, "IDEMPOTENCY_SWEEP_SECONDS", 10, 1, 3600),
+      sweepSeconds: int(env, "IDEMPOTENCY_SWEEP_SECONDS", 10, 0, 3600),
     },
   };
   return Object.freeze(config);

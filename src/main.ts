@@ -33,7 +33,7 @@ const sweeper = setInterval(() => {
 }, 3_600_000);
 sweeper.unref();
 // Requests cut off by a crash are completed by their retries, or by this sweep when nobody retries; old responses are purged.
-await services.idempotency.sweep().catch((err: unknown) => app.log.error({ err }, "idempotency sweep failed"));
+if (cfg.idempotency.sweepSeconds > 0) await services.idempotency.sweep().catch((err: unknown) => app.log.error({ err }, "idempotency sweep failed"));
 const stopIdempotency = services.idempotency.schedule({ sweepMs: cfg.idempotency.sweepSeconds * 1000, purgeMs: 10 * 60_000 });
 
 let seedSummary: Awaited<ReturnType<typeof seedDemo>> | undefined;

@@ -273,17 +273,19 @@ export function createIdempotency(deps: IdempotencyDeps) {
     },
     sweep,
     purge,
-    /** Runs sweep and purge on timers; returns the function that stops them. */
+    /** Runs sweep (unless sweepMs is 0) and purge on timers; returns the function that stops them. */
     schedule(every: { sweepMs: number; purgeMs: number }): () => void {
       let sweeping = false;
       let purging = false;
-      const sweepTimer = setInterval(() => {
-        if (sweeping) return;
-        sweeping = true;
-        sweep()
-          .catch((err: unknown) => log.error({ err }, "idempotency sweep failed"))
-          .finally(() => (sweeping = false));
-      }, every.sweepMs);
+      const sweepTimer = every.sweepMs > 0
+        ? setInterval(() => {
+            if (sweeping) return;
+            sweeping = true;
+            sweep()
+              .catch((err: unknown) => log.error({ err }, "idempotency sweep failed"))
+              .finally(() => (sweeping = false));
+          }, every.sweepMs)
+        : undefined;
       const purgeTimer = setInterval(() => {
         if (purging) return;
         purging = true;
@@ -292,10 +294,10 @@ export function createIdempotency(deps: IdempotencyDeps) {
           .catch((err: unknown) => log.error({ err }, "idempotency purge failed"))
           .finally(() => (purging = false));
       }, every.purgeMs);
-      sweepTimer.unref();
+      sweepTimer?.unref();
       purgeTimer.unref();
       return () => {
-        clearInterval(sweepTimer);
+        if (sweepTimer) clearInterval(sweepTimer);
         clearInterval(purgeTimer);
       };
     },
