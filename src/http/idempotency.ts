@@ -22,6 +22,17 @@
  * (holdClaim). A takeover then does not run the handler a second time: it
  * asks the module to complete that operation from what was stored, and
  * answers with that. The sweeper does the same for claims nobody retries.
+ *
+ * A module that moves money (payments now; orders and contracts later):
+ * 1. marks its creating routes `recoverable: true` and hands claimOf(req) to
+ *    its service;
+ * 2. writes its rows in a passing state through underClaim(sql, claim,
+ *    { operation, target }, …) (src/infra/claims.ts), then the ledger, with
+ *    transfer ids derived from those rows, then the rows' final state
+ *    (underClaim again, without start);
+ * 3. exports a Recover per operation that drives a target from its passing
+ *    state to its end (or undoes it when the ledger refuses), and app.ts
+ *    registers each here.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";

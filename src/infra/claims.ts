@@ -86,6 +86,36 @@ export async function holdClaim(tx: SqlClient, claim: Claim, start?: { operation
   return r.rows.length === 1;
 }
 
+/** Thrown inside underClaim's function to roll its transaction back and return `outcome` instead. */
+export class Rollback<O> {
+  constructor(readonly outcome: O) {}
+}
+
+/**
+ * The way a module writes on behalf of a request (every module that moves
+ * money does it this way): runs fn in one transaction that first holds
+ * `claim` and, with `start`, records the operation the request starts and
+ * its target (the row fn writes), so whoever takes the claim over finds
+ * that row. "claim_lost" when the claim was taken over: nothing is written.
+ * fn may throw `new Rollback(outcome)` to write nothing and return outcome.
+ */
+export async function underClaim<T, O = never>(
+  sql: SqlPool,
+  claim: Claim,
+  start: { operation: string; target: string } | undefined,
+  fn: (tx: SqlClient) => Promise<T>,
+): Promise<T | O | "claim_lost"> {
+  try {
+    return await sql.transaction(async (tx) => {
+      if (!(await holdClaim(tx, claim, start))) throw new Rollback("claim_lost" as const);
+      return fn(tx);
+    });
+  } catch (err) {
+    if (err instanceof Rollback) return err.outcome as O | "claim_lost";
+    throw err;
+  }
+}
+
 export function createClaimsRepository(sql: SqlPool) {
   return {
     /** Claims (caller, key) for a new request; null when a record exists. */

@@ -3,13 +3,14 @@
  * pool of src/infra/db.ts, returning outcomes, never HTTP errors.
  *
  * Every write made on behalf of a request runs under the request's claim
- * (holdClaim, in the same transaction), so a handler whose claim was taken
- * over writes nothing ("claim_lost"). The first write of an operation also
+ * (underClaim from src/infra/claims.ts: the claim is checked in the same
+ * transaction), so a handler whose claim was taken over writes nothing
+ * ("claim_lost"). The first write of an operation also
  * records the operation and its target on the claim, in that transaction:
  * whoever takes the claim over finds the rows this request made.
  */
 import type { SqlClient, SqlPool } from "../infra/db";
-import { holdClaim } from "../infra/claims";
+import { Rollback, underClaim as runUnderClaim } from "../infra/claims";
 import { isUniqueViolation } from "../infra/unique-violation";
 import type { Claim } from "../shared/claim";
 
@@ -104,24 +105,8 @@ function withdrawal(r: Raw): WithdrawalRow {
   };
 }
 
-/** Thrown inside a transaction to roll it back and return `outcome`. */
-class Rollback<O> {
-  constructor(readonly outcome: O) {}
-}
-
 export function createPaymentsRepository(sql: SqlPool) {
-  /** Runs fn in a transaction that holds `claim` (recording `start` on it); "claim_lost" when the claim was taken over. */
-  async function underClaim<T, O = never>(claim: Claim, start: Start | undefined, fn: (tx: SqlClient) => Promise<T>): Promise<T | O | "claim_lost"> {
-    try {
-      return await sql.transaction(async (tx) => {
-        if (!(await holdClaim(tx, claim, start))) throw new Rollback("claim_lost" as const);
-        return fn(tx);
-      });
-    } catch (err) {
-      if (err instanceof Rollback) return err.outcome as O | "claim_lost";
-      throw err;
-    }
-  }
+  const underClaim = <T, O = never>(claim: Claim, start: Start | undefined, fn: (tx: SqlClient) => Promise<T>) => runUnderClaim<T, O>(sql, claim, start, fn);
 
   async function findBatch(client: SqlClient, id: string): Promise<PayoutBatchRow | null> {
     const b = await client.query<Raw>(`SELECT * FROM payout_batches WHERE id = $1`, [id]);
