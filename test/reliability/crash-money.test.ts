@@ -138,6 +138,16 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
     return server;
   }
 
+  /** Runs one iteration; a failure carries the server's last output. */
+  async function diagnosed(what: string, fn: () => Promise<void>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      if (err instanceof Error) err.message += `\n--- ${what}; ${log.join("\n")}\n--- server output:\n${server?.output() ?? ""}`;
+      throw err;
+    }
+  }
+
   /** What the kill cut off: claims of requests in flight, and rows left in a passing state. */
   async function cutOff(keyPrefix: string): Promise<{ claims: number; passing: number }> {
     const claims = await q(`SELECT 1 FROM idempotency_records WHERE status_code = 0 AND key LIKE $1`, [`${keyPrefix}%`]);
@@ -173,7 +183,7 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
     const wallet = await fund(s, "demo enterprise 0001", 1_000_000_000, "CRASH-FUND-W");
     const answered = new Map<string, { id: string; amountFen: number }>();
     let cutTotal = 0;
-    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+    for (let iteration = 0; iteration < ITERATIONS; iteration++) await diagnosed(`withdrawals #${iteration}`, async () => {
       const mode: Mode = iteration % 2 === 0 ? "retries" : "sweeper";
       const requests = Array.from({ length: CONCURRENT }, (_, n) => ({
         key: `w${iteration}-${n}`,
@@ -208,7 +218,7 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
       expect(await q(`SELECT id FROM ledger_transfers t WHERE t.id LIKE 'withdrawal:%' AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE t.id = 'withdrawal:' || w.id)`)).toEqual([]);
       expect(await q(`SELECT key FROM idempotency_records WHERE status_code = 0`)).toEqual([]);
       await verifyLedger(s);
-    }
+    });
     // The kills did land in the middle of requests (otherwise this test would prove nothing).
     expect(cutTotal).toBeGreaterThan(0);
     console.log(log.splice(0).join("\n"));
@@ -219,7 +229,7 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
     const enterprise = s.keys.get("demo enterprise 0002")!;
     const confirmed = new Map<string, number>();
     let cutTotal = 0;
-    for (let iteration = 0; iteration < ITERATIONS; iteration++) {
+    for (let iteration = 0; iteration < ITERATIONS; iteration++) await diagnosed(`top-up confirmations #${iteration}`, async () => {
       const mode: Mode = iteration % 2 === 0 ? "retries" : "sweeper";
       const topUps: Array<{ reference: string; amountFen: number }> = [];
       for (let n = 0; n < CONCURRENT; n++) {
@@ -264,7 +274,7 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
       const credited = await q<{ total: string }>(`SELECT coalesce(sum(amount), 0)::text AS total FROM ledger_transfers WHERE credit_account_id = $1 AND kind = 'single'`, [wallet]);
       expect(credited[0]!.total).toBe(String([...confirmed.values()].reduce((a, b) => a + b, 0)));
       await verifyLedger(s);
-    }
+    });
     // The kills did land in the middle of requests (otherwise this test would prove nothing).
     expect(cutTotal).toBeGreaterThan(0);
     console.log(log.splice(0).join("\n"));
