@@ -79,11 +79,14 @@ async function send(server: Server, path: string, key: string, body: unknown, id
   return { status: res.status, body: text ? JSON.parse(text) : null };
 }
 
-/** Retries with the same key until the answer is final (not "in progress", not "ledger unavailable", not a dropped connection). */
+/**
+ * Retries with the same key until the answer is final, as a client should: a dropped connection, any 5xx (the outcome
+ * may be partial: the claim is kept for the retry) and "in progress" are not final.
+ */
 async function untilFinal(server: Server, path: string, key: string, body: unknown, idempotencyKey: string): Promise<{ status: number; body: any }> {
   for (;;) {
     const r = await send(server, path, key, body, idempotencyKey).catch(() => undefined);
-    if (r && r.status !== 503 && !(r.status === 409 && r.body?.code === "idempotency_in_progress")) return r;
+    if (r && r.status < 500 && !(r.status === 409 && r.body?.code === "idempotency_in_progress")) return r;
     await new Promise((res) => setTimeout(res, 20));
   }
 }
@@ -171,9 +174,9 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
   }
 
   async function fund(s: Server, label: string, fen: number, bankTx: string): Promise<string> {
-    const t = await send(s, "/v1/top-ups", s.keys.get(label)!, { amountFen: fen });
+    const t = await untilFinal(s, "/v1/top-ups", s.keys.get(label)!, { amountFen: fen }, `fund-${bankTx}`);
     expect(t.status).toBe(201);
-    const c = await send(s, `/v1/top-ups/${t.body.reference}/confirm`, s.keys.get("demo operator")!, { amountFen: fen, bankTransactionId: bankTx });
+    const c = await untilFinal(s, `/v1/top-ups/${t.body.reference}/confirm`, s.keys.get("demo operator")!, { amountFen: fen, bankTransactionId: bankTx }, `fund-confirm-${bankTx}`);
     expect(c.status).toBe(200);
     return t.body.accountId;
   }
@@ -234,7 +237,7 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
       const topUps: Array<{ reference: string; amountFen: number }> = [];
       for (let n = 0; n < CONCURRENT; n++) {
         const amountFen = 50_000 + iteration * 1_000 + n;
-        const t = await send(s, "/v1/top-ups", enterprise, { amountFen });
+        const t = await untilFinal(s, "/v1/top-ups", enterprise, { amountFen }, `topup-${iteration}-${n}`);
         expect(t.status).toBe(201);
         topUps.push({ reference: t.body.reference, amountFen });
       }
