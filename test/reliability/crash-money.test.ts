@@ -137,8 +137,16 @@ describe.skipIf(!postgresUrl)("SIGKILL during money requests, restart, retry (re
 
   async function restart(mode: Mode): Promise<Server> {
     await sessionsGone();
-    server = await start(scratch.url, mode);
-    return server;
+    // A start can fail for reasons outside this test (the shared PostgreSQL out of connections): try again, then give up.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        server = await start(scratch.url, mode);
+        return server;
+      } catch (err) {
+        if (attempt === 3) throw err;
+        await sessionsGone();
+      }
+    }
   }
 
   /** Runs one iteration; a failure carries the server's last output. */
