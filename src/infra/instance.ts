@@ -110,7 +110,9 @@ export async function openProcessInstance(sql: SqlPool, options: { heartbeatMs?:
           await gone.release();
           options.log?.warn({ instance: String(id) }, "process instance lock lost; taking it again");
         }
-        current = (await holdLock(sql, id)) ?? undefined;
+        const retaken = (await holdLock(sql, id)) ?? undefined;
+        if (closed) await retaken?.release();
+        else current = retaken;
       } catch (err) {
         options.log?.warn({ err, instance: String(id) }, "process instance lock: retaking failed");
       } finally {

@@ -155,6 +155,19 @@ describe.each(backends)("idempotency claims on $name", (backend) => {
         await sql.query(`SELECT pg_terminate_backend($1)`, [pids[0]!.pid]);
         await until(async () => !(await a.isAlive(c.id)));
         await c.close();
+        // A running process whose session was cut takes its lock again on a new session.
+        const d = await openProcessInstance(sql, { heartbeatMs: 20 });
+        const pidOf = async (id: bigint) =>
+          (await q<{ pid: number }>(`SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`, [id]))[0]?.pid;
+        const first = await pidOf(d.id);
+        await sql.query(`SELECT pg_terminate_backend($1)`, [first]);
+        await until(async () => {
+          const now = await pidOf(d.id);
+          return now !== undefined && now !== first;
+        });
+        expect(await a.isAlive(d.id)).toBe(true);
+        await d.close();
+        expect(await a.isAlive(d.id)).toBe(false);
       }
     } finally {
       await a.close();
