@@ -79,6 +79,22 @@ function holdLock(sql: SqlPool, id: bigint): Promise<Held | null> {
 }
 
 /**
+ * holdLock, tried again when the pool handed out a connection whose server
+ * session had already ended (ECONNRESET on its first statement): the pool
+ * drops such a client only once it notices, which may be after handing it out.
+ */
+async function holdLockRetrying(sql: SqlPool, id: bigint): Promise<Held | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await holdLock(sql, id);
+    } catch (err) {
+      const refusedByServer = typeof err === "object" && err !== null && "severity" in err;
+      if (refusedByServer || attempt >= 3) throw err;
+    }
+  }
+}
+
+/**
  * Registers this process: draws an instance id and takes its lock. A
  * heartbeat re-takes the lock on a new connection if the session is lost
  * while the process runs (other processes may meanwhile take its claims
@@ -87,10 +103,10 @@ function holdLock(sql: SqlPool, id: bigint): Promise<Held | null> {
 export async function openProcessInstance(sql: SqlPool, options: { heartbeatMs?: number; log?: InstanceLog; draw?: () => bigint } = {}): Promise<ProcessInstance> {
   const draw = options.draw ?? drawInstanceId;
   let id = draw();
-  let held = await holdLock(sql, id);
+  let held = await holdLockRetrying(sql, id);
   for (let attempt = 0; held === null && attempt < 5; attempt++) {
     id = draw();
-    held = await holdLock(sql, id);
+    held = await holdLockRetrying(sql, id);
   }
   if (held === null) throw new Error("could not take a process instance lock");
   let current: Held | undefined = held;
@@ -110,7 +126,7 @@ export async function openProcessInstance(sql: SqlPool, options: { heartbeatMs?:
           await gone.release();
           options.log?.warn({ instance: String(id) }, "process instance lock lost; taking it again");
         }
-        const retaken = (await holdLock(sql, id)) ?? undefined;
+        const retaken = (await holdLockRetrying(sql, id)) ?? undefined;
         if (closed) await retaken?.release();
         else current = retaken;
       } catch (err) {
