@@ -15,7 +15,9 @@ import type { Database } from "./infra/db";
 import type { DestinationStream } from "pino";
 import { installAuth, type AuthFailureGuard } from "./http/auth";
 import { clientAddressKey } from "./http/client-address";
-import { createIdempotencyRepository, installIdempotency } from "./http/idempotency";
+import { createIdempotency } from "./http/idempotency";
+import { createClaimsRepository } from "./infra/claims";
+import { openProcessInstance } from "./infra/instance";
 import { installMetrics } from "./http/metrics";
 import { clientErrorHandler, frameworkErrors, installProblemHandlers, MAX_PARAM_LENGTH } from "./http/problem";
 import { ProblemSchema, responses } from "./http/schemas";
@@ -28,7 +30,7 @@ import { createLedgerModule, ledgerRoutes } from "./ledger";
 import { createLocalBus, type Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
 import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
-import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
+import { createPaymentsModule, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 
 export interface AppDeps {
@@ -119,13 +121,21 @@ export async function buildApp(deps: AppDeps) {
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer });
   const ledger = ledgerModule.writer;
   const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
-  const payments = createPaymentsService({
-    repo: createPaymentsRepository(db.prisma),
-    ledger,
-    gateway: createOfflineGateway(config.escrowBank),
+  // Payments move money through the sequencer too, so balances never race.
+  const paymentsModule = createPaymentsModule({ sql: db.sql, ledger, config, clock, newId: ids });
+  const { payments } = paymentsModule;
+  // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.
+  const instance = await openProcessInstance(db.sql, { log: app.log });
+  app.addHook("onClose", async () => instance.close());
+  const idempotency = createIdempotency({
+    claims: createClaimsRepository(db.sql),
+    instance,
     clock,
-    newId: ids,
+    takeoverMs: config.idempotency.takeoverSeconds * 1000,
+    retentionMs: config.idempotency.retentionHours * 3_600_000,
+    log: app.log,
   });
+  for (const [operation, recover] of Object.entries(paymentsModule.operations)) idempotency.register(operation, recover);
 
   await app.register(swagger, {
     openapi: {
@@ -169,7 +179,7 @@ export async function buildApp(deps: AppDeps) {
   };
   installAuth(app, auth, guard);
   const metrics = installMetrics(app);
-  installIdempotency(app, createIdempotencyRepository(db.sql), () => clock.now());
+  idempotency.install(app);
 
   app.get("/health", {
     config: { access: "public", rateLimit: false },
@@ -210,10 +220,10 @@ export async function buildApp(deps: AppDeps) {
   });
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
-  await app.register(paymentsRoutes, { payments });
+  await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
   await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(webRoutes);
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, sequencer, exchange, bus, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, sequencer, exchange, bus, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -224,6 +224,8 @@ export interface LedgerGate {
   pendingAmount(holdId: string): bigint | undefined;
   /** The pending credits of an account. */
   creditsPending(accountId: string): bigint;
+  /** Whether an account exists (in memory). */
+  hasAccount(accountId: string): boolean;
 }
 
 /** Where a command's results go: rows to write and events to publish after the batch commits. */
@@ -864,6 +866,8 @@ export class ExchangeCore {
 
   /** Places the order's (first or next) hold. */
   private hold(o: OrderState, amount: bigint, ctx: CommandContext): void {
+    // the platform's order-holds account is created with the first hold it receives
+    if (!ctx.ledger.hasAccount(ORDER_HOLDS_ACCOUNT)) ctx.ledger.createAccounts([orderHoldsAccount()]);
     o.holdSerial++;
     const id = `${o.id}:hold:${o.holdSerial}`;
     ctx.ledger.createTransfers([

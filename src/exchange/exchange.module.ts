@@ -4,7 +4,7 @@ import type { SqlClient } from "../infra/db";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
 import type { BookView, Sequencer } from "../sequencer";
-import { orderHoldsAccount, type ExchangeSettings } from "./exchange.core";
+import type { ExchangeSettings } from "./exchange.core";
 import { createExchangeRepository } from "./exchange.repository";
 import { createExchangeService } from "./exchange.service";
 
@@ -28,14 +28,9 @@ export interface ExchangeModuleDeps {
   newId: NewId;
 }
 
-/** The exchange: markets, orders with pre-trade escrow, contracts. Creates the platform's order-holds account if missing. */
+/** The exchange: markets, orders with pre-trade escrow, contracts. Writes nothing at start-up. */
 export async function createExchangeModule(deps: ExchangeModuleDeps) {
   const { sequencer } = deps;
-  const holds = orderHoldsAccount();
-  if (sequencer.lookupAccount(holds.id) === undefined) {
-    const out = await sequencer.createAccounts([holds]);
-    if (out.results[0] !== "ok" && out.results[0] !== "exists") throw new Error(`ledger account ${holds.id}: ${out.results[0]}`);
-  }
   const service = createExchangeService({ repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId });
   return {
     service,

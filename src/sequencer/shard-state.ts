@@ -158,6 +158,7 @@ export class ShardState {
       available: (id) => this.available(id),
       pendingAmount: (id) => (this.ledger.holdStatus(id) === "pending" ? this.ledger.lookupTransfer(id)?.amount : undefined),
       creditsPending: (id) => this.ledger.balances(id)?.creditsPending ?? 0n,
+      hasAccount: (id) => this.ledger.hasAccount(id),
     };
   }
 
@@ -276,6 +277,7 @@ export class ShardState {
       available: (id) => this.available(id),
       pendingAmount: (id) => (ledger.holdStatus(id) === "pending" ? ledger.lookupTransfer(id)?.amount : undefined),
       creditsPending: (id) => ledger.balances(id)?.creditsPending ?? 0n,
+      hasAccount: (id) => ledger.hasAccount(id),
     };
     const out: ExchangeEffects = {
       order: (o) => void batch.orders.set(o.id, o),
