@@ -26,8 +26,8 @@ export interface ChainTip {
   readonly count: number;
 }
 
-/** A transfer input as journalled: bigint amounts as { b: "123" }, so a replay reads back exactly what was given. */
-export type EncodedInput = Record<string, unknown>;
+/** A transfer input as journalled (src/sequencer/journal.ts): a replay reads back exactly what was given. */
+export type EncodedInput = unknown;
 
 /** A command as the journal holds it: its position, the sequencer's clock, and what it needs to replay. */
 export type JournalCommand = { readonly seq: number; readonly at: number } & (

@@ -11,22 +11,40 @@ import type { SqlClient } from "../infra/db";
 import type { ContractRecord, OrderState } from "../exchange/exchange.core";
 import type { AccountCode, AccountRecord, TransferKind, TransferRecord } from "../ledger/ledger.types";
 import type { Batch } from "./batch";
+import { encodeJournal } from "./journal";
 
-const APPEND_BATCH = `
-WITH "journal" AS (
-  INSERT INTO "sequencer_journal" ("shard", "first_seq", "last_seq", "chain_sequence", "chain_hash", "commands")
-  SELECT $1, $2, $3, $4, $5, $6 WHERE $2::bigint > 0
-), "accounts" AS (
+/** `$n::type[]` for each column type, numbered from `from`. */
+function arrays(from: number, types: readonly string[]): string {
+  return types.map((t, i) => `$${from + i}::${t}[]`).join(", ");
+}
+
+const ACCOUNT_TYPES = ["bigint", "text", "text", "text", "text", "int", "text", "bigint", "text", "text"];
+const TRANSFER_TYPES = ["bigint", "bigint", "text", "text", "text", "text", "bigint", "text", "text", "text", "int", "bigint", "text", "text", "text", "bigint", "bigint", "bigint", "bigint"];
+const ORDER_TYPES = ["text", "text", "text", "text", "text", "text", "int", "int", "int", "int", "text", "bigint", "text", "bigint", "int", "int", "text", "text", "int", "bool", "int", "bool", "bigint", "bigint", "bigint", "bigint"];
+const ORDER_UPDATE_TYPES = ["text", "int", "int", "int", "int", "text", "bigint", "bigint", "bigint"];
+const CONTRACT_TYPES = ["text", "text", "bigint", "text", "text", "text", "text", "text", "int", "int", "text", "bool", "bigint", "bigint", "text", "bigint", "text", "bigint"];
+
+/** The statement's parts after the journal's, in order, each with its column types and its CTE from its first parameter's number. */
+const PARTS: ReadonlyArray<{ readonly types: readonly string[]; readonly cte: (n: number) => string }> = [
+  {
+    types: ACCOUNT_TYPES,
+    cte: (n) => `"accounts" AS (
   INSERT INTO "ledger_accounts" ("shard", "sequence", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp", "content_hash", "chain_hash")
-  SELECT $1, * FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::bigint[], $15::text[], $16::text[])
-), "transfers" AS (
+  SELECT $1, * FROM unnest(${arrays(n, ACCOUNT_TYPES)})
+)`,
+  },
+  {
+    types: TRANSFER_TYPES,
+    cte: (n) => `"transfers" AS (
   INSERT INTO "ledger_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
     "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash",
     "dr_debits_posted", "dr_credits_posted", "cr_debits_posted", "cr_credits_posted")
-  SELECT $1, * FROM unnest($17::bigint[], $18::bigint[], $19::text[], $20::text[], $21::text[], $22::text[], $23::bigint[],
-    $24::text[], $25::text[], $26::text[], $27::int[], $28::bigint[], $29::text[], $30::text[], $31::text[],
-    $32::bigint[], $33::bigint[], $34::bigint[], $35::bigint[])
-), "new_orders" AS (
+  SELECT $1, * FROM unnest(${arrays(n, TRANSFER_TYPES)})
+)`,
+  },
+  {
+    types: ORDER_TYPES,
+    cte: (n) => `"new_orders" AS (
   INSERT INTO "orders" ("shard", "id", "organisation_id", "client_order_id", "dedupe_key", "market", "side", "quantity", "remaining", "filled",
     "rate_fen", "time_in_force", "good_till", "state", "hold_fen", "min_fill", "min_certificate", "min_colour", "excluded_suppliers",
     "min_split", "all_or_none", "certificate", "shared", "created_seq", "updated_seq", "created_at", "updated_at")
@@ -34,28 +52,60 @@ WITH "journal" AS (
     o."rate", o."tif", to_timestamp(o."till"::double precision / 1000), o."state", o."hold", o."min_fill", o."min_cert", o."min_colour",
     string_to_array(o."excluded", ','), o."min_split", o."aon", o."cert", o."shared", o."cseq", o."useq",
     to_timestamp(o."cat"::double precision / 1000), to_timestamp(o."uat"::double precision / 1000)
-  FROM unnest($36::text[], $37::text[], $38::text[], $39::text[], $40::text[], $41::text[], $42::int[], $43::int[], $44::int[],
-    $45::int[], $46::text[], $47::bigint[], $48::text[], $49::bigint[], $50::int[], $51::int[], $52::text[], $53::text[],
-    $54::int[], $55::bool[], $56::int[], $57::bool[], $58::bigint[], $59::bigint[], $60::bigint[], $61::bigint[])
+  FROM unnest(${arrays(n, ORDER_TYPES)})
     AS o("id", "org", "cid", "dk", "market", "side", "quantity", "remaining", "filled", "rate", "tif", "till", "state", "hold",
       "min_fill", "min_cert", "min_colour", "excluded", "min_split", "aon", "cert", "shared", "cseq", "useq", "cat", "uat")
-), "changed_orders" AS (
+)`,
+  },
+  {
+    types: ORDER_UPDATE_TYPES,
+    cte: (n) => `"changed_orders" AS (
   UPDATE "orders" o SET "quantity" = u."quantity", "remaining" = u."remaining", "filled" = u."filled", "rate_fen" = u."rate",
     "state" = u."state", "hold_fen" = u."hold", "updated_seq" = u."useq", "updated_at" = to_timestamp(u."uat"::double precision / 1000)
-  FROM unnest($62::text[], $63::int[], $64::int[], $65::int[], $66::int[], $67::text[], $68::bigint[], $69::bigint[], $70::bigint[])
-    AS u("id", "quantity", "remaining", "filled", "rate", "state", "hold", "useq", "uat")
+  FROM unnest(${arrays(n, ORDER_UPDATE_TYPES)}) AS u("id", "quantity", "remaining", "filled", "rate", "state", "hold", "useq", "uat")
   WHERE o."id" = u."id"
-), "new_contracts" AS (
+)`,
+  },
+  {
+    types: CONTRACT_TYPES,
+    cte: (n) => `"new_contracts" AS (
   INSERT INTO "contracts" ("shard", "id", "fill_id", "seq", "market", "enterprise_id", "supplier_id", "demand_order_id", "supply_order_id",
     "headcount", "rate_fen", "aggressor", "shared", "shift_start", "shift_end", "escrow_account_id", "escrow_fen", "state", "created_at")
   SELECT $1, c."id", c."fill", c."seq", c."market", c."ent", c."sup", c."dord", c."sord", c."heads", c."rate", c."aggr", c."shared",
     to_timestamp(c."start"::double precision / 1000), to_timestamp(c."end"::double precision / 1000), c."escrow", c."fen", c."state",
     to_timestamp(c."cat"::double precision / 1000)
-  FROM unnest($71::text[], $72::text[], $73::bigint[], $74::text[], $75::text[], $76::text[], $77::text[], $78::text[], $79::int[],
-    $80::int[], $81::text[], $82::bool[], $83::bigint[], $84::bigint[], $85::text[], $86::bigint[], $87::text[], $88::bigint[])
+  FROM unnest(${arrays(n, CONTRACT_TYPES)})
     AS c("id", "fill", "seq", "market", "ent", "sup", "dord", "sord", "heads", "rate", "aggr", "shared", "start", "end", "escrow", "fen", "state", "cat")
-)
-SELECT 1`;
+)`,
+  },
+];
+
+/**
+ * The batch statement for the parts a batch has rows for (bit i: PARTS[i]): the journal's entry always,
+ * then each part as a data-modifying CTE over unnest()ed column arrays. One statement, one implicit
+ * transaction, one round trip; a batch of ledger calls alone carries no empty order or contract parts.
+ */
+const statements = new Map<number, string>();
+function appendStatement(mask: number): string {
+  let sql = statements.get(mask);
+  if (sql === undefined) {
+    const ctes = [
+      `"journal" AS (
+  INSERT INTO "sequencer_journal" ("shard", "first_seq", "last_seq", "chain_sequence", "chain_hash", "commands")
+  VALUES ($1, $2, $3, $4, $5, $6)
+)`,
+    ];
+    let n = 7;
+    PARTS.forEach((part, i) => {
+      if ((mask & (1 << i)) === 0) return;
+      ctes.push(part.cte(n));
+      n += part.types.length;
+    });
+    sql = `WITH ${ctes.join(", ")}\nSELECT 1`;
+    statements.set(mask, sql);
+  }
+  return sql;
+}
 
 function accountParams(batch: Batch): unknown[] {
   const a = batch.accounts;
@@ -159,46 +209,36 @@ function contractParams(list: readonly ContractRecord[]): unknown[] {
   return c;
 }
 
-/** The parameters of a batch's statement; built when the batch is sealed, so later changes to its orders do not leak in. */
-export function batchParams(shard: string, batch: Batch): unknown[] {
+/** A sealed batch's statement: which parts it has and its parameters. */
+export interface BatchStatement {
+  readonly mask: number;
+  readonly params: unknown[];
+}
+
+/** The statement of a batch; built when the batch is sealed, so later changes to its orders do not leak in. */
+export function batchParams(shard: string, batch: Batch): BatchStatement {
   const t = batch.transfers;
   const { inserts, updates } = orderParams(batch);
-  return [
-    shard,
-    String(batch.firstSeq),
-    String(batch.lastSeq),
-    String(batch.chainAfter.sequence),
-    batch.chainAfter.chainHash,
-    JSON.stringify(batch.journal),
-    ...accountParams(batch),
-    t.sequence,
-    t.timestamp,
-    t.id,
-    t.kind,
-    t.debit,
-    t.credit,
-    t.amount,
-    t.pendingId,
-    t.ledger,
-    t.code,
-    t.flags,
-    t.timeoutMs,
-    t.userData,
-    t.contentHash,
-    t.chainHash,
-    t.drDebits,
-    t.drCredits,
-    t.crDebits,
-    t.crCredits,
-    ...inserts,
-    ...updates,
-    ...contractParams(batch.contracts),
+  const parts: unknown[][] = [
+    accountParams(batch),
+    [t.sequence, t.timestamp, t.id, t.kind, t.debit, t.credit, t.amount, t.pendingId, t.ledger, t.code, t.flags, t.timeoutMs, t.userData, t.contentHash, t.chainHash, t.drDebits, t.drCredits, t.crDebits, t.crCredits],
+    inserts,
+    updates,
+    contractParams(batch.contracts),
   ];
+  let mask = 0;
+  const params: unknown[] = [shard, String(batch.firstSeq), String(batch.lastSeq), String(batch.chainAfter.sequence), batch.chainAfter.chainHash, encodeJournal(batch.journal)];
+  parts.forEach((cols, i) => {
+    if ((cols[0] as unknown[]).length === 0) return;
+    mask |= 1 << i;
+    params.push(...cols);
+  });
+  return { mask, params };
 }
 
 /** Writes a sealed batch in ONE statement: when it returns, all of it is committed; on an ERROR, none of it is. */
-export async function appendBatch(conn: SqlClient, params: unknown[]): Promise<void> {
-  await conn.query(APPEND_BATCH, params, { name: "sequencer_append_batch" });
+export async function appendBatch(conn: SqlClient, statement: BatchStatement): Promise<void> {
+  await conn.query(appendStatement(statement.mask), statement.params, { name: `sequencer_append_${statement.mask}` });
 }
 
 // ------------------------------------------------------------------ journal

@@ -106,6 +106,7 @@ import {
 } from "./sequencer.repository";
 import { GENESIS, ReplayError, ShardState, committedAccount, type LiveCommand, type ShardSnapshot } from "./shard-state";
 import { signSnapshot, snapshotFault } from "./snapshot";
+import { decodeJournal, decodeTransferInput } from "./journal";
 
 export type { StatementLine } from "../ledger/ledger.repository";
 export type { ChainReport, VerifyMode } from "../ledger/ledger.verifier";
@@ -387,9 +388,10 @@ interface LoadContext {
 function replayNeeds(state: ShardState, entry: JournalCommand): string[] {
   if (entry.t !== "transfers") return [];
   const out: string[] = [];
-  entry.batch.forEach((t, i) => {
+  entry.batch.forEach((encoded, i) => {
     if (entry.results[i] !== "ok") return;
-    const kind = t["kind"] ?? "single";
+    const t = decodeTransferInput(encoded);
+    const kind = t.kind ?? "single";
     if (kind !== "single" && kind !== "pending") return;
     for (const f of ["debitAccountId", "creditAccountId"] as const) {
       const id = t[f];
@@ -470,7 +472,7 @@ async function loadState(ctx: LoadContext): Promise<{ state: ShardState; checkpo
     for (const row of page) {
       let entries: JournalCommand[];
       try {
-        entries = JSON.parse(row.commands) as JournalCommand[];
+        entries = decodeJournal(row.commands);
       } catch (err) {
         throw new LedgerCorruptError(shard, `journal entries ${row.firstSeq}…${row.lastSeq} do not parse`, err);
       }
@@ -616,6 +618,8 @@ interface Entry {
 type Status = "open" | "rebuilding" | "failed" | "closed";
 
 const DEPTH_LEVELS = 20;
+/** Longest wait for the callers just answered to join the next batch (a timer's granularity). */
+const FILL_WAIT_MS = 1;
 
 function levels(d: readonly { rate: number; qty: number; orders: number }[]): BookLevel[] {
   return d.map((l) => ({ rateFen: l.rate, qty: l.qty, orders: l.orders }));
@@ -646,6 +650,9 @@ class SequencerImpl implements Sequencer {
   private inflight: Batch | undefined;
   private openBatch: Batch | undefined;
   private flushScheduled = false;
+  /** after a commit: send the next batch once it holds this many commands, or when fillTimer fires. */
+  private fillTarget = 0;
+  private fillTimer: ReturnType<typeof setTimeout> | undefined;
   /** commands not applied yet: the open batch is full, a snapshot or a rebuild is under way. */
   private waiting: Entry[] = [];
   /** commands waiting for a look-up in PostgreSQL. */
@@ -787,6 +794,7 @@ class SequencerImpl implements Sequencer {
 
   /** Whether new commands must wait instead of joining the open batch. */
   private blocked(): boolean {
+    if (this.fillTimer !== undefined && this.openBatch !== undefined && this.openBatch.size >= this.maxBatch) this.sendNow();
     return this.status !== "open" || this.poisoned !== undefined || this.snapshotDue || (this.openBatch !== undefined && this.openBatch.size >= this.maxBatch);
   }
 
@@ -818,11 +826,15 @@ class SequencerImpl implements Sequencer {
       return;
     }
     batch.waiters.push({ waiter: e.waiter, value: applied.value, cmd: e.cmd });
+    if (this.fillTimer !== undefined) {
+      if (batch.waiters.length >= this.fillTarget) this.sendNow();
+      return;
+    }
     this.scheduleFlush();
   }
 
   private scheduleFlush(): void {
-    if (this.inflight !== undefined || this.flushScheduled) return;
+    if (this.inflight !== undefined || this.flushScheduled || this.fillTimer !== undefined) return;
     this.flushScheduled = true;
     // Let the commands of this turn of the event loop join the batch: one round instead of many.
     setImmediate(() => {
@@ -880,6 +892,29 @@ class SequencerImpl implements Sequencer {
       void this.takeSnapshot();
       return;
     }
+    this.sendAfterCommit(batch.waiters.length);
+  }
+
+  /**
+   * Callers answered by a commit usually come straight back. Without waiting for them, each batch holds
+   * only the callers that arrived while the one before was in flight, and the callers split into two
+   * halves that alternate, each paying a commit. So the next batch goes out once the callers just
+   * answered have had a moment (FILL_WAIT_MS) to join it, or as soon as they all did.
+   */
+  private sendAfterCommit(answered: number): void {
+    const open = this.openBatch;
+    if (open === undefined || answered <= 1 || this.poisoned !== undefined || this.status !== "open") {
+      this.send();
+      return;
+    }
+    this.fillTarget = open.waiters.length + answered;
+    this.fillTimer = setTimeout(() => this.sendNow(), FILL_WAIT_MS);
+  }
+
+  private sendNow(): void {
+    if (this.fillTimer !== undefined) clearTimeout(this.fillTimer);
+    this.fillTimer = undefined;
+    this.fillTarget = 0;
     this.send();
   }
 

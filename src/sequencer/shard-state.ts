@@ -32,7 +32,8 @@ import type {
   TransferInput,
   TransferRecord,
 } from "../ledger/ledger.types";
-import { Batch, type ChainTip, type EncodedInput, type JournalCommand } from "./batch";
+import { Batch, type ChainTip, type JournalCommand } from "./batch";
+import { decodeTransferInput, encodeTransferInput } from "./journal";
 
 /** A command as callers submit it. */
 export type LiveCommand =
@@ -71,20 +72,6 @@ export interface ShardSnapshot {
   readonly chain: ChainTip;
   readonly ledger: LedgerSnapshot;
   readonly exchange: ExchangeSnapshot;
-}
-
-function encodeInput(t: TransferInput): EncodedInput {
-  const out: EncodedInput = {};
-  for (const [k, v] of Object.entries(t)) out[k] = typeof v === "bigint" ? { b: v.toString() } : v;
-  return out;
-}
-
-function decodeInput(e: EncodedInput): TransferInput {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(e)) {
-    out[k] = v !== null && typeof v === "object" && typeof (v as { b?: unknown }).b === "string" ? BigInt((v as { b: string }).b) : v;
-  }
-  return out as unknown as TransferInput;
 }
 
 export interface ShardStateOptions {
@@ -181,7 +168,7 @@ export class ShardState {
       case "transfers": {
         const out = this.ledger.createTransfers(cmd.batch, at);
         this.appendTransfers(out.records, batch);
-        entry = { seq, at, t: "transfers", batch: cmd.batch.map(encodeInput), results: out.results };
+        entry = { seq, at, t: "transfers", batch: cmd.batch.map(encodeTransferInput), results: out.results };
         value = out;
         break;
       }
@@ -219,7 +206,7 @@ export class ShardState {
           this.appendAccounts(this.ledger.replayAccounts(entry.inputs, at, entry.results).records, batch);
           break;
         case "transfers":
-          this.appendTransfers(this.ledger.replayTransfers(entry.batch.map(decodeInput), at, entry.results).records, batch);
+          this.appendTransfers(this.ledger.replayTransfers(entry.batch.map(decodeTransferInput), at, entry.results).records, batch);
           break;
         case "tick":
           this.tick(seq, at, batch);

@@ -83,7 +83,7 @@ export function faultyPool(sql: SqlPool, options: { loseEvery?: number; maxLosse
   const wrap = (conn: SqlClient): SqlClient => ({
     exec: (s) => conn.exec(s),
     async query<R>(text: string, params?: readonly unknown[]) {
-      const isAppend = /INSERT INTO "ledger_(accounts|transfers)"/.test(text);
+      const isAppend = /INSERT INTO "(ledger_accounts|ledger_transfers|sequencer_journal)"/.test(text);
       if (isAppend && faults.gate) await faults.gate;
       if (isAppend && faults.refuseNext) {
         // the server answers with an ERROR: the statement's transaction rolled back, nothing is stored

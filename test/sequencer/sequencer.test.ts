@@ -7,6 +7,7 @@ import type { SqlPool } from "../../src/infra/db";
 import { createLocalBus } from "../../src/infra/bus";
 import { AccountFlags, LedgerCorruptError, LedgerWriteError, createLedgerRepository } from "../../src/ledger";
 import { openSequencer, type Sequencer, type SequencerOptions } from "../../src/sequencer";
+import { decodeJournal, encodeJournal } from "../../src/sequencer/journal";
 import { fixedClock } from "../../src/shared/clock";
 import type { DomainEvent } from "../../src/shared/events";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
@@ -302,9 +303,13 @@ describe.each(backends)("sequencer on $name", (backend) => {
     await seeded(s);
     await place(s, order(E1, "demand", 2, 3000));
     await s.close();
+    // the placement's headcount raised by hand in the journal, its encoding otherwise intact
+    const { rows } = await t.db.sql.query<{ first_seq: bigint; commands: string }>(`SELECT first_seq, commands FROM sequencer_journal WHERE shard = $1`, [shard]);
+    const row = rows.find((r) => decodeJournal(r.commands).some((e) => e.t === "place"))!;
+    const forged = decodeJournal(row.commands).map((e) => (e.t === "place" ? { ...e, order: { ...e.order, quantity: 3 } } : e));
     await behindTriggers(t.db.sql as SqlPool, async (c) => {
       await c.query(`ALTER TABLE sequencer_journal DISABLE TRIGGER USER`);
-      await c.query(`UPDATE sequencer_journal SET commands = replace(commands, '"quantity":2', '"quantity":3') WHERE shard = $1`, [shard]);
+      await c.query(`UPDATE sequencer_journal SET commands = $3 WHERE shard = $1 AND first_seq = $2`, [shard, row.first_seq, encodeJournal(forged)]);
       await c.query(`ALTER TABLE sequencer_journal ENABLE TRIGGER USER`);
     });
     const err = await open(shard).then(
