@@ -200,6 +200,12 @@ export class Batch {
   readonly waiters: Array<{ waiter: Waiter; value: unknown; cmd: unknown }> = [];
   /** the chain tip after the batch's records. */
   chainAfter: ChainTip;
+  /**
+   * Ids the batch's commands named that memory did not know (transfer ids, client order keys) and that
+   * were applied as new: PostgreSQL must confirm they are before the batch is sent.
+   */
+  readonly unverifiedIds = new Set<string>();
+  readonly unverifiedKeys = new Map<string, { organisationId: string; dedupeKey: string }>();
   /** µs timestamp of the batch's last record (0 if none). */
   constructor(readonly chainBefore: ChainTip) {
     this.chainAfter = chainBefore;

@@ -618,6 +618,8 @@ interface Entry {
 type Status = "open" | "rebuilding" | "failed" | "closed";
 
 const DEPTH_LEVELS = 20;
+/** Look-ups in a row that found nothing stored before new ids are applied at once again. */
+const CAREFUL_ROUNDS = 20;
 /** Longest wait for the callers just answered to join the next batch (a timer's granularity). */
 const FILL_WAIT_MS = 1;
 
@@ -661,6 +663,17 @@ class SequencerImpl implements Sequencer {
   /** while a look-up runs, windows keep what was committed after it started. */
   private lookupFloor: { seq: number; us: number } | undefined;
   private poisoned: Error | undefined;
+  /** sealed, waiting for the last verification of its ids before it is sent. */
+  private sealed: Batch | undefined;
+  private verifyRunning = false;
+  /**
+   * Careful: a command naming ids memory does not know waits for their look-up before it is applied.
+   * Otherwise it is applied at once and its batch's ids are verified while the batch before is in flight.
+   * Careful after start-up and after an id older than memory turned up (retries come in bunches), until
+   * CAREFUL_ROUNDS look-ups in a row found nothing.
+   */
+  private careful = true;
+  private carefulStreak = 0;
   /** batches applied to memory but thrown away (failed or never sent): readers see around them until the rebuild replaces memory. */
   private discarded: Batch[] = [];
   private snapshotDue = false;
@@ -801,15 +814,16 @@ class SequencerImpl implements Sequencer {
   /** Applies a command now, or first looks up what memory lacks for it. */
   private route(e: Entry): void {
     const need = this.missing(e);
-    if (need.transfers.length + need.accounts.length + need.keys.length > 0) {
+    const unknownIds = need.transfers.length + need.keys.length;
+    if (need.holds.length + need.accounts.length > 0 || (this.careful && unknownIds > 0)) {
       this.lookups.push(e);
       this.runLookups();
       return;
     }
-    this.apply(e);
+    this.apply(e, unknownIds > 0 ? need : undefined);
   }
 
-  private apply(e: Entry): void {
+  private apply(e: Entry, unverified?: { transfers: string[]; keys: Array<{ organisationId: string; dedupeKey: string }> }): void {
     if (this.blocked()) {
       this.waiting.push(e);
       return;
@@ -826,6 +840,11 @@ class SequencerImpl implements Sequencer {
       return;
     }
     batch.waiters.push({ waiter: e.waiter, value: applied.value, cmd: e.cmd });
+    if (unverified !== undefined && applied.journalled) {
+      for (const id of unverified.transfers) batch.unverifiedIds.add(id);
+      for (const k of unverified.keys) batch.unverifiedKeys.set(`${k.organisationId}\u0000${k.dedupeKey}`, k);
+      this.verify();
+    }
     if (this.fillTimer !== undefined) {
       if (batch.waiters.length >= this.fillTarget) this.sendNow();
       return;
@@ -843,15 +862,26 @@ class SequencerImpl implements Sequencer {
     });
   }
 
-  /** Seals the open batch and writes it, if nothing is in flight. */
+  /** Seals the open batch and writes it, if nothing is in flight (once its ids are verified). */
   private send(): void {
-    if (this.inflight !== undefined || this.poisoned !== undefined || this.status !== "open") return;
+    if (this.inflight !== undefined || this.sealed !== undefined || this.poisoned !== undefined || this.status !== "open") return;
     const batch = this.openBatch;
     if (batch === undefined) {
       this.afterQuiet();
       return;
     }
     this.openBatch = undefined;
+    if (batch.unverifiedIds.size + batch.unverifiedKeys.size > 0 || this.verifyRunning) {
+      // its last ids are being confirmed new; what arrives meanwhile starts the next batch
+      this.sealed = batch;
+      this.drainWaiting();
+      this.verify();
+      return;
+    }
+    this.write(batch);
+  }
+
+  private write(batch: Batch): void {
     this.inflight = batch;
     for (const m of batch.markets) batch.depth.set(m, this.state.exchange.depth(m, DEPTH_LEVELS));
     const params = batch.writes ? batchParams(this.shard, batch) : undefined;
@@ -892,6 +922,10 @@ class SequencerImpl implements Sequencer {
       void this.takeSnapshot();
       return;
     }
+    if (this.sealed !== undefined) {
+      this.verify();
+      return;
+    }
     this.sendAfterCommit(batch.waiters.length);
   }
 
@@ -929,14 +963,70 @@ class SequencerImpl implements Sequencer {
     void this.rebuild();
   }
 
-  /** The open batch was applied on top of state that is being thrown away: its commands go back to the queue. */
+  /** The batches not yet sent were applied on top of state that is being thrown away: their commands go back to the queue. */
   private requeueOpen(): void {
-    const open = this.openBatch;
+    const unsent = [this.sealed, this.openBatch].filter((b): b is Batch => b !== undefined);
+    this.sealed = undefined;
     this.openBatch = undefined;
-    if (open === undefined) return;
-    this.discarded.push(open);
-    const again = open.waiters.map((w) => ({ cmd: w.cmd as LiveCommand, waiter: w.waiter }));
+    const again: Entry[] = [];
+    for (const b of unsent) {
+      this.discarded.push(b);
+      for (const w of b.waiters) again.push({ cmd: w.cmd as LiveCommand, waiter: w.waiter });
+    }
     this.waiting = [...again, ...this.waiting];
+  }
+
+  /**
+   * Confirms with PostgreSQL that the ids the open (or sealed) batch took as new are: one look-up at a
+   * time, over the ids gathered since the last. Sends the sealed batch when all are confirmed; an id
+   * found stored means a command was applied as new although it retried an older one: the unsent
+   * batches are thrown away, memory is rebuilt, and the commands are applied again, carefully.
+   */
+  private verify(): void {
+    if (this.verifyRunning || this.status !== "open" || this.poisoned !== undefined) return;
+    const target = this.sealed ?? this.openBatch;
+    if (target === undefined) return;
+    const ids = [...target.unverifiedIds];
+    const keys = [...target.unverifiedKeys.values()];
+    target.unverifiedIds.clear();
+    target.unverifiedKeys.clear();
+    if (ids.length + keys.length === 0) {
+      if (target === this.sealed && this.inflight === undefined) {
+        this.sealed = undefined;
+        this.write(target);
+      }
+      return;
+    }
+    this.verifyRunning = true;
+    const state = this.state;
+    Promise.all([lookupTransfers(this.sql, this.shard, ids), lookupDedupeKeys(this.sql, keys)]).then(
+      ([transfers, orders]) => {
+        this.verifyRunning = false;
+        if (state !== this.state) return;
+        if (transfers.length + orders.length > 0) {
+          this.conflict(`${transfers.length + orders.length} id(s) taken as new are stored already (a retry of an older request)`);
+          return;
+        }
+        this.verify();
+        if (this.quiet) this.afterQuiet();
+      },
+      (err: unknown) => {
+        this.verifyRunning = false;
+        if (state !== this.state) return;
+        this.log?.warn({ err, shard: this.shard }, "sequencer: verifying new ids failed");
+        this.conflict("verifying new ids failed");
+      },
+    );
+  }
+
+  /** Commands applied as new retried older ones (or could not be verified): rebuild, then apply them again carefully. */
+  private conflict(why: string): void {
+    this.log?.info({ shard: this.shard, why }, "sequencer: unsent batches thrown away; applying them again carefully");
+    this.careful = true;
+    this.carefulStreak = 0;
+    if (this.poisoned === undefined) this.poisoned = new Error(why);
+    this.requeueOpen();
+    if (this.inflight === undefined) void this.rebuild();
   }
 
   /** A command threw half-way: memory cannot be trusted. Nothing more is sent; the state is rebuilt once the batch in flight settled. */
@@ -959,28 +1049,38 @@ class SequencerImpl implements Sequencer {
 
   /** Called when nothing is in flight or open: snapshots and close wait for this. */
   private afterQuiet(): void {
-    if (this.lookups.length > 0 || this.lookupRunning) return;
+    if (this.lookups.length > 0 || this.lookupRunning || this.verifyRunning || this.sealed !== undefined) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const w of waiters) w();
   }
 
   private get quiet(): boolean {
-    return this.inflight === undefined && this.openBatch === undefined && !this.lookupRunning && this.lookups.length === 0;
+    return this.inflight === undefined && this.sealed === undefined && this.openBatch === undefined && !this.lookupRunning && !this.verifyRunning && this.lookups.length === 0;
   }
 
   // ------------------------------------------------------------- look-ups
 
-  private missing(e: Entry): { transfers: string[]; accounts: string[]; keys: Array<{ organisationId: string; dedupeKey: string }> } {
-    const out = { transfers: [] as string[], accounts: [] as string[], keys: [] as Array<{ organisationId: string; dedupeKey: string }> };
+  /**
+   * What memory lacks for a command: `transfers` are the ids of its transfers (new ones may be applied
+   * before PostgreSQL confirms them), `holds` the holds its posts and voids name and `accounts` the
+   * accounts it moves money on (both needed to apply it at all), `keys` its client order key.
+   */
+  private missing(e: Entry): { transfers: string[]; holds: string[]; accounts: string[]; keys: Array<{ organisationId: string; dedupeKey: string }> } {
+    const out = { transfers: [] as string[], holds: [] as string[], accounts: [] as string[], keys: [] as Array<{ organisationId: string; dedupeKey: string }> };
     const checked = e.checked;
     const ledger = this.state.ledger;
     const cmd = e.cmd;
     const account = (id: unknown) => {
       if (typeof id === "string" && id.length > 0 && !ledger.hasAccount(id) && !checked?.has(`a:${id}`)) out.accounts.push(id);
     };
+    const unknown = (id: unknown): id is string =>
+      typeof id === "string" && id.length > 0 && id.charCodeAt(0) !== 0x7e && ledger.lookupTransfer(id) === undefined && !checked?.has(`t:${id}`);
     const transfer = (id: unknown) => {
-      if (typeof id === "string" && id.length > 0 && id.charCodeAt(0) !== 0x7e && ledger.lookupTransfer(id) === undefined && !checked?.has(`t:${id}`)) out.transfers.push(id);
+      if (unknown(id)) out.transfers.push(id);
+    };
+    const hold = (id: unknown) => {
+      if (unknown(id)) out.holds.push(id);
     };
     if (cmd.t === "accounts") {
       for (const a of cmd.inputs) account(a?.id);
@@ -988,7 +1088,7 @@ class SequencerImpl implements Sequencer {
       for (const t of cmd.batch) {
         transfer(t.id);
         const kind = t.kind ?? "single";
-        if (kind === "post" || kind === "void") transfer(t.pendingId);
+        if (kind === "post" || kind === "void") hold(t.pendingId);
         else {
           account(t.debitAccountId);
           account(t.creditAccountId);
@@ -1012,6 +1112,7 @@ class SequencerImpl implements Sequencer {
     const keys = new Map<string, { organisationId: string; dedupeKey: string }>();
     const asked = entries.map((e) => {
       const need = this.missing(e);
+      for (const id of need.holds) transfers.add(id);
       for (const id of need.transfers) transfers.add(id);
       for (const id of need.accounts) accounts.add(id);
       for (const k of need.keys) keys.set(`${k.organisationId}\u0000${k.dedupeKey}`, k);
@@ -1046,10 +1147,13 @@ class SequencerImpl implements Sequencer {
             return;
           }
           for (const k of foundKeys) state.exchange.rememberKey(k.organisationId, k.dedupeKey, k.orderId, k.seq);
+          if (foundTransfers.length + foundKeys.length > 0) this.carefulStreak = 0;
+          else if (++this.carefulStreak >= CAREFUL_ROUNDS) this.careful = false;
           entries.forEach((e, i) => {
             const need = asked[i]!;
             e.checked ??= new Set();
             for (const id of need.transfers) e.checked.add(`t:${id}`);
+            for (const id of need.holds) e.checked.add(`t:${id}`);
             for (const id of need.accounts) e.checked.add(`a:${id}`);
             for (const k of need.keys) e.checked.add(`k:${k.organisationId}\u0000${k.dedupeKey}`);
           });
@@ -1136,7 +1240,10 @@ class SequencerImpl implements Sequencer {
         this.newestCheckpoint = loaded.checkpoint;
         this.lastSnapshotSeq = loaded.snapshotSeq;
         this.openBatch = undefined;
+        this.sealed = undefined;
         this.poisoned = undefined;
+        this.careful = true;
+        this.carefulStreak = 0;
         this.status = "open";
         this.publishAll(this.committed.seq);
         this.log?.warn({ shard: this.shard, seq: this.committed.seq, records: this.committed.chain.sequence }, "sequencer: rebuilt from the database");
@@ -1270,6 +1377,7 @@ class SequencerImpl implements Sequencer {
   private pending(): Batch[] {
     const out: Batch[] = [...this.discarded];
     if (this.inflight !== undefined) out.push(this.inflight);
+    if (this.sealed !== undefined) out.push(this.sealed);
     if (this.openBatch !== undefined) out.push(this.openBatch);
     return out;
   }

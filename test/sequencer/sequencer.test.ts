@@ -174,6 +174,30 @@ describe.each(backends)("sequencer on $name", (backend) => {
     }
   });
 
+  it("applies new ids at once and confirms them while the batch before is in flight; a retried older id is caught, thrown away and answered as stored", async () => {
+    const shard = `opt${++shardSerial}`;
+    const logs: string[] = [];
+    const log = { info: (_: object, msg: string) => void logs.push(msg), warn: () => undefined, error: () => undefined };
+    const s = await open(shard, { recentTransfers: 5, log });
+    try {
+      await seeded(s);
+      const move = (id: string, amount = 1n) => ({ id, debitAccountId: "platform:clearing:CNY", creditAccountId: walletOf("e2"), amount, ledger: "CNY", code: "x" });
+      // careful at first: each new id is looked up before it is applied; after a run of look-ups that found nothing, no more
+      for (let i = 0; i < 30; i++) expect((await s.createTransfers([move(`n${i}`)])).results).toEqual(["ok"]);
+      const before = s.lookupAccount(walletOf("e2"))!.creditsPosted;
+      // concurrent calls, one of them a retry of an id long out of memory: it must not be stored twice
+      const calls = await Promise.all([s.createTransfers([move("n40")]), s.createTransfers([move("n0")]), s.createTransfers([move("n1", 9n)]), s.createTransfers([move("n41")])]);
+      expect(calls.map((c) => c.results[0])).toEqual(["ok", "exists", "exists_with_different_fields", "ok"]);
+      expect(logs).toContain("sequencer: unsent batches thrown away; applying them again carefully");
+      expect(s.lookupAccount(walletOf("e2"))!.creditsPosted).toBe(before + 2n);
+      const { rows } = await t.db.sql.query<{ n: bigint }>(`SELECT count(*)::bigint AS n FROM ledger_transfers WHERE shard = $1 AND id IN ('n0', 'n1')`, [shard]);
+      expect(rows[0]!.n).toBe(2n);
+      expect(s.invariants()).toEqual({ ok: true, problems: [] });
+    } finally {
+      await s.close();
+    }
+  });
+
   it("evicts idle accounts that hold nothing and loads them back from their running totals", async () => {
     const shard = `ev${++shardSerial}`;
     const s = await open(shard, { evictAfterMs: 1_000 });
