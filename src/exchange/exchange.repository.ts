@@ -212,10 +212,13 @@ export function createExchangeRepository(sql: SqlClient) {
     /** The contracts (fills) of some orders, oldest first. */
     async fillsOf(orderIds: readonly string[]): Promise<ContractRow[]> {
       if (orderIds.length === 0) return [];
+      // per order, each side through its index (fenced: a planner without fresh statistics would rather scan)
       const { rows } = await sql.query<RawContract>(
-        `SELECT ${CONTRACT_COLUMNS} FROM "contracts" WHERE "demand_order_id" = ANY($1::text[])
+        `SELECT c.* FROM unnest($1::text[]) AS w("id"),
+           LATERAL (SELECT ${CONTRACT_COLUMNS} FROM "contracts" WHERE "demand_order_id" = w."id" OFFSET 0) AS c
          UNION
-         SELECT ${CONTRACT_COLUMNS} FROM "contracts" WHERE "supply_order_id" = ANY($1::text[])
+         SELECT c.* FROM unnest($1::text[]) AS w("id"),
+           LATERAL (SELECT ${CONTRACT_COLUMNS} FROM "contracts" WHERE "supply_order_id" = w."id" OFFSET 0) AS c
          ORDER BY "id"`,
         [orderIds],
       );

@@ -352,7 +352,7 @@ export async function lookupAccounts(sql: SqlClient, shard: string, ids: readonl
             d."timestamp" AS "d_ts", d."dr_debits_posted" AS "d_dp", d."dr_credits_posted" AS "d_cp",
             c."timestamp" AS "c_ts", c."cr_debits_posted" AS "c_dp", c."cr_credits_posted" AS "c_cp"
        FROM unnest($2::text[]) AS w("id")
-       JOIN LATERAL (SELECT * FROM "ledger_accounts" WHERE "shard" = $1 AND "id" = w."id" AND "sequence" + 0 <= $3) a ON true
+       JOIN LATERAL (SELECT * FROM "ledger_accounts" WHERE "shard" = $1 AND "id" = w."id" AND "sequence" + 0 <= $3 OFFSET 0) a ON true
        LEFT JOIN LATERAL (SELECT "timestamp", "dr_debits_posted", "dr_credits_posted" FROM "ledger_transfers" t
                            WHERE t."shard" = $1 AND t."debit_account_id" = a."id" AND t."sequence" + 0 <= $3
                            ORDER BY t."timestamp" DESC LIMIT 1) d ON true

@@ -358,16 +358,16 @@ const TRANSFER_COLUMNS = `"sequence", "timestamp", "id", "kind", "debit_account_
  */
 export async function lookupTransfers(sql: SqlClient, shard: string, ids: readonly string[]): Promise<TransferRecord[]> {
   if (ids.length === 0) return [];
-  // One probe per id, each an equality on a unique index (a LATERAL per id: with `id = ANY(…)` a planner
-  // without fresh statistics scanned the whole chain); the holds and resolutions beside the (rare) ids found
-  // in a second round.
+  // One probe per id, each an equality on a unique index: a LATERAL per id, fenced with OFFSET 0 so the
+  // planner cannot turn it into a join (without fresh statistics, `id = ANY(…)` and the flattened join both
+  // scanned every row of the shard); the holds and resolutions beside the (rare) ids found in a second round.
   const byId = async (list: readonly string[]) =>
     list.length === 0
       ? []
       : (
           await sql.query<TransferRow>(
             `SELECT t.* FROM unnest($2::text[]) AS w("id"),
-               LATERAL (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "id" = w."id") AS t`,
+               LATERAL (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "id" = w."id" OFFSET 0) AS t`,
             [shard, list],
           )
         ).rows.map(toTransfer);
@@ -382,7 +382,7 @@ export async function lookupTransfers(sql: SqlClient, shard: string, ids: readon
       : sql
           .query<TransferRow>(
             `SELECT t.* FROM unnest($2::text[]) AS w("id"),
-               LATERAL (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "pending_id" = w."id") AS t`,
+               LATERAL (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers" WHERE "shard" = $1 AND "pending_id" = w."id" OFFSET 0) AS t`,
             [shard, pending],
           )
           .then((r) => r.rows.map(toTransfer)),
@@ -403,7 +403,7 @@ export async function lookupDedupeKeys(
   const { rows } = await sql.query<{ organisation_id: string; dedupe_key: string; id: string; created_seq: bigint }>(
     `SELECT o.* FROM unnest($1::text[], $2::text[]) AS w("org", "key"),
        LATERAL (SELECT "organisation_id", "dedupe_key", "id", "created_seq" FROM "orders"
-                 WHERE "organisation_id" = w."org" AND "dedupe_key" = w."key") AS o`,
+                 WHERE "organisation_id" = w."org" AND "dedupe_key" = w."key" OFFSET 0) AS o`,
     [pairs.map((p) => p.organisationId), pairs.map((p) => p.dedupeKey)],
   );
   return rows.map((r) => ({ organisationId: r.organisation_id, dedupeKey: r.dedupe_key, orderId: r.id, seq: Number(r.created_seq) }));
