@@ -21,7 +21,6 @@ function arrays(from: number, types: readonly string[]): string {
 const ACCOUNT_TYPES = ["bigint", "text", "text", "text", "text", "int", "text", "bigint", "text", "text"];
 const TRANSFER_TYPES = ["bigint", "bigint", "text", "text", "text", "text", "bigint", "text", "text", "text", "int", "bigint", "text", "text", "text", "bigint", "bigint", "bigint", "bigint"];
 const ORDER_TYPES = ["text", "text", "text", "text", "text", "text", "int", "int", "int", "int", "text", "bigint", "text", "bigint", "int", "int", "text", "text", "int", "bool", "int", "bool", "bigint", "bigint", "bigint", "bigint"];
-const ORDER_UPDATE_TYPES = ["text", "int", "int", "int", "int", "text", "bigint", "bigint", "bigint"];
 const CONTRACT_TYPES = ["text", "text", "bigint", "text", "text", "text", "text", "text", "int", "int", "text", "bool", "bigint", "bigint", "text", "bigint", "text", "bigint"];
 
 /** The statement's parts after the journal's, in order, each with its column types and its CTE from its first parameter's number. */
@@ -44,7 +43,9 @@ const PARTS: ReadonlyArray<{ readonly types: readonly string[]; readonly cte: (n
   },
   {
     types: ORDER_TYPES,
-    cte: (n) => `"new_orders" AS (
+    // New and changed orders alike: an upsert on the primary key (an UPDATE … FROM unnest() was free to
+    // scan every order when the planner had no fresh statistics).
+    cte: (n) => `"orders" AS (
   INSERT INTO "orders" ("shard", "id", "organisation_id", "client_order_id", "dedupe_key", "market", "side", "quantity", "remaining", "filled",
     "rate_fen", "time_in_force", "good_till", "state", "hold_fen", "min_fill", "min_certificate", "min_colour", "excluded_suppliers",
     "min_split", "all_or_none", "certificate", "shared", "created_seq", "updated_seq", "created_at", "updated_at")
@@ -55,15 +56,9 @@ const PARTS: ReadonlyArray<{ readonly types: readonly string[]; readonly cte: (n
   FROM unnest(${arrays(n, ORDER_TYPES)})
     AS o("id", "org", "cid", "dk", "market", "side", "quantity", "remaining", "filled", "rate", "tif", "till", "state", "hold",
       "min_fill", "min_cert", "min_colour", "excluded", "min_split", "aon", "cert", "shared", "cseq", "useq", "cat", "uat")
-)`,
-  },
-  {
-    types: ORDER_UPDATE_TYPES,
-    cte: (n) => `"changed_orders" AS (
-  UPDATE "orders" o SET "quantity" = u."quantity", "remaining" = u."remaining", "filled" = u."filled", "rate_fen" = u."rate",
-    "state" = u."state", "hold_fen" = u."hold", "updated_seq" = u."useq", "updated_at" = to_timestamp(u."uat"::double precision / 1000)
-  FROM unnest(${arrays(n, ORDER_UPDATE_TYPES)}) AS u("id", "quantity", "remaining", "filled", "rate", "state", "hold", "useq", "uat")
-  WHERE o."id" = u."id"
+  ON CONFLICT ("id") DO UPDATE SET "quantity" = EXCLUDED."quantity", "remaining" = EXCLUDED."remaining", "filled" = EXCLUDED."filled",
+    "rate_fen" = EXCLUDED."rate_fen", "state" = EXCLUDED."state", "hold_fen" = EXCLUDED."hold_fen",
+    "updated_seq" = EXCLUDED."updated_seq", "updated_at" = EXCLUDED."updated_at"
 )`,
   },
   {
@@ -128,24 +123,11 @@ function accountParams(batch: Batch): unknown[] {
   return cols;
 }
 
-function orderParams(batch: Batch): { inserts: unknown[]; updates: unknown[] } {
+/** The rows of the orders a batch created or changed, each once, in its state at the end of the batch. */
+function orderParams(batch: Batch): unknown[] {
   const ins: unknown[][] = Array.from({ length: 26 }, () => []);
-  const upd: unknown[][] = Array.from({ length: 9 }, () => []);
-  for (const o of batch.orders.values()) {
-    if (o.createdSeq >= batch.firstSeq) pushInsert(ins, o);
-    else {
-      upd[0]!.push(o.id);
-      upd[1]!.push(o.quantity);
-      upd[2]!.push(o.remaining);
-      upd[3]!.push(o.filled);
-      upd[4]!.push(o.rateFen);
-      upd[5]!.push(o.state);
-      upd[6]!.push(o.holdFen.toString());
-      upd[7]!.push(String(o.updatedSeq));
-      upd[8]!.push(String(o.updatedAt));
-    }
-  }
-  return { inserts: ins, updates: upd };
+  for (const o of batch.orders.values()) pushInsert(ins, o);
+  return ins;
 }
 
 function pushInsert(c: unknown[][], o: OrderState): void {
@@ -218,12 +200,10 @@ export interface BatchStatement {
 /** The statement of a batch; built when the batch is sealed, so later changes to its orders do not leak in. */
 export function batchParams(shard: string, batch: Batch): BatchStatement {
   const t = batch.transfers;
-  const { inserts, updates } = orderParams(batch);
   const parts: unknown[][] = [
     accountParams(batch),
     [t.sequence, t.timestamp, t.id, t.kind, t.debit, t.credit, t.amount, t.pendingId, t.ledger, t.code, t.flags, t.timeoutMs, t.userData, t.contentHash, t.chainHash, t.drDebits, t.drCredits, t.crDebits, t.crCredits],
-    inserts,
-    updates,
+    orderParams(batch),
     contractParams(batch.contracts),
   ];
   let mask = 0;
