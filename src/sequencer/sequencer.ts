@@ -620,8 +620,6 @@ type Status = "open" | "rebuilding" | "failed" | "closed";
 const DEPTH_LEVELS = 20;
 /** Look-ups in a row that found nothing stored before new ids are applied at once again. */
 const CAREFUL_ROUNDS = 20;
-/** Longest wait for the callers just answered to join the next batch (a timer's granularity). */
-const FILL_WAIT_MS = 1;
 
 function levels(d: readonly { rate: number; qty: number; orders: number }[]): BookLevel[] {
   return d.map((l) => ({ rateFen: l.rate, qty: l.qty, orders: l.orders }));
@@ -654,7 +652,7 @@ class SequencerImpl implements Sequencer {
   private flushScheduled = false;
   /** after a commit: send the next batch once it holds this many commands, or when fillTimer fires. */
   private fillTarget = 0;
-  private fillTimer: ReturnType<typeof setTimeout> | undefined;
+  private fillTimer: ReturnType<typeof setImmediate> | undefined;
   /** commands not applied yet: the open batch is full, a snapshot or a rebuild is under way. */
   private waiting: Entry[] = [];
   /** commands waiting for a look-up in PostgreSQL. */
@@ -932,8 +930,10 @@ class SequencerImpl implements Sequencer {
   /**
    * Callers answered by a commit usually come straight back. Without waiting for them, each batch holds
    * only the callers that arrived while the one before was in flight, and the callers split into two
-   * halves that alternate, each paying a commit. So the next batch goes out once the callers just
-   * answered have had a moment (FILL_WAIT_MS) to join it, or as soon as they all did.
+   * halves that alternate, each paying a commit. So the next batch goes out after one more turn of the
+   * event loop, or as soon as the callers just answered have all joined it: callers in this process
+   * (payments, the ledger's clients) come back within that turn; a client over the network does not,
+   * and is not waited for.
    */
   private sendAfterCommit(answered: number): void {
     const open = this.openBatch;
@@ -942,11 +942,11 @@ class SequencerImpl implements Sequencer {
       return;
     }
     this.fillTarget = open.waiters.length + answered;
-    this.fillTimer = setTimeout(() => this.sendNow(), FILL_WAIT_MS);
+    this.fillTimer = setImmediate(() => this.sendNow());
   }
 
   private sendNow(): void {
-    if (this.fillTimer !== undefined) clearTimeout(this.fillTimer);
+    if (this.fillTimer !== undefined) clearImmediate(this.fillTimer);
     this.fillTimer = undefined;
     this.fillTarget = 0;
     this.send();
