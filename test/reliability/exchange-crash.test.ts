@@ -1,6 +1,7 @@
 // The real server (src/main.ts) on PostgreSQL, killed with SIGKILL while orders pour in concurrently (demand from
 // enterprises, crossing offers from agencies, across two markets), at a different point each time; restarted; every
-// order sent again with its client order id. Afterwards, from the database itself: every order acknowledged before a
+// order sent again with its client order id (or, for every fourth, its Idempotency-Key). Afterwards, from the database
+// itself: every order acknowledged before a
 // kill is stored exactly once under the id it was acknowledged with, every retry found its original, no fill is
 // duplicated and each fill is one contract, orders' fills add up, holds and escrow match the orders to the fen, no
 // enterprise's money appeared or vanished, the ledger replays and its chain verifies, and the journal's sequence and
@@ -71,10 +72,14 @@ function kill(server: Server): Promise<void> {
   });
 }
 
-async function send(server: Server, method: string, path: string, key: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function send(server: Server, method: string, path: string, key: string, body?: unknown, idempotencyKey?: string): Promise<{ status: number; body: any }> {
   const res = await fetch(`${server.baseUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...(idempotencyKey !== undefined ? { "idempotency-key": idempotencyKey } : {}),
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -82,10 +87,11 @@ async function send(server: Server, method: string, path: string, key: string, b
 }
 
 /** Sends until the answer is final, as a client should: a dropped connection or a 5xx may have been applied or not. */
-async function untilFinal(server: Server, key: string, body: unknown): Promise<{ status: number; body: any }> {
+async function untilFinal(server: Server, key: string, body: unknown, idempotencyKey?: string): Promise<{ status: number; body: any }> {
   for (;;) {
-    const r = await send(server, "POST", "/v1/orders", key, body).catch(() => undefined);
-    if (r && r.status < 500) return r;
+    const r = await send(server, "POST", "/v1/orders", key, body, idempotencyKey).catch(() => undefined);
+    // "in progress": a claim of the killed process not yet given up
+    if (r && r.status < 500 && !(r.status === 409 && r.body?.code === "idempotency_in_progress")) return r;
     await new Promise((res) => setTimeout(res, 20));
   }
 }
@@ -132,25 +138,25 @@ describe.skipIf(!postgresUrl)("SIGKILL while orders pour in, restart, retry (rea
     const date = shanghaiDate(Date.now() + 2 * 86_400_000);
     const markets = [`welder.500107.${date}.D1`, `cleaner.500103.${date}.D1`];
 
-    const sent: Array<{ key: string; body: Record<string, unknown> }> = [];
-    const acknowledged = new Map<string, string>(); // client order id → order id
+    // each order carries a client order id, or (every fourth) an Idempotency-Key instead
+    const sent: Array<{ key: string; body: Record<string, unknown>; idem?: string; label: string }> = [];
+    const acknowledged = new Map<string, string>(); // client order id or key → order id
     const counts = { acknowledgedBeforeKill: 0, placedByRetry: 0, foundByRetryUnacknowledged: 0 };
     let serial = 0;
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
-      const batch: Array<{ key: string; body: Record<string, unknown> }> = [];
+      const batch: Array<{ key: string; body: Record<string, unknown>; idem?: string; label: string }> = [];
       for (let i = 0; i < CONCURRENT; i++) {
         const demand = i % 2 === 0;
-        const label = demand ? enterprises[Math.floor(random() * 3)]! : agencies[Math.floor(random() * 3)]!;
-        batch.push({
-          key: label,
-          body: {
-            side: demand ? "demand" : "supply",
-            market: markets[Math.floor(random() * 2)]!,
-            quantity: 1 + Math.floor(random() * 4),
-            rateFen: demand ? 2800 + 50 * Math.floor(random() * 8) : 2600 + 50 * Math.floor(random() * 8),
-            clientOrderId: `crash-${++serial}`,
-          },
-        });
+        const who = demand ? enterprises[Math.floor(random() * 3)]! : agencies[Math.floor(random() * 3)]!;
+        const body: Record<string, unknown> = {
+          side: demand ? "demand" : "supply",
+          market: markets[Math.floor(random() * 2)]!,
+          quantity: 1 + Math.floor(random() * 4),
+          rateFen: demand ? 2800 + 50 * Math.floor(random() * 8) : 2600 + 50 * Math.floor(random() * 8),
+        };
+        const label = `crash-${++serial}`;
+        if (i % 4 === 3) batch.push({ key: who, body, idem: label, label });
+        else batch.push({ key: who, body: { ...body, clientOrderId: label }, label });
       }
       sent.push(...batch);
       const killAfter = 5 + Math.floor(random() * (CONCURRENT - 20));
@@ -158,10 +164,10 @@ describe.skipIf(!postgresUrl)("SIGKILL while orders pour in, restart, retry (rea
       const s = server;
       let killing: Promise<void> | undefined;
       await Promise.all(
-        batch.map(async ({ key, body }) => {
-          const r = await send(s, "POST", "/v1/orders", s.keys.get(key)!, body).catch(() => undefined);
+        batch.map(async ({ key, body, idem, label }) => {
+          const r = await send(s, "POST", "/v1/orders", s.keys.get(key)!, body, idem).catch(() => undefined);
           if (r !== undefined && (r.status === 201 || r.status === 200)) {
-            acknowledged.set(body["clientOrderId"] as string, r.body.id);
+            acknowledged.set(label, r.body.id);
             counts.acknowledgedBeforeKill++;
           }
           if (++answered === killAfter) killing = kill(s);
@@ -173,13 +179,14 @@ describe.skipIf(!postgresUrl)("SIGKILL while orders pour in, restart, retry (rea
       // every order of the round again, with its client order id: the acknowledged ones find their original
       const again = server;
       await Promise.all(
-        batch.map(async ({ key, body }) => {
-          const r = await untilFinal(again, again.keys.get(key)!, body);
+        batch.map(async ({ key, body, idem, label }) => {
+          const r = await untilFinal(again, again.keys.get(key)!, body, idem);
           expect([200, 201], JSON.stringify(r.body)).toContain(r.status);
-          const coid = body["clientOrderId"] as string;
+          const coid = label;
           const before = acknowledged.get(coid);
           if (before !== undefined) {
-            expect(r.status, `${coid} was acknowledged before the kill`).toBe(200);
+            // a client order id finds the order (200); an Idempotency-Key replays the stored answer (201)
+            if (idem === undefined) expect(r.status, `${coid} was acknowledged before the kill`).toBe(200);
             expect(r.body.id).toBe(before);
           } else {
             // not acknowledged before the kill: committed all the same (found), or never (placed now)
@@ -201,12 +208,15 @@ describe.skipIf(!postgresUrl)("SIGKILL while orders pour in, restart, retry (rea
     server = undefined;
 
     // ----- the database, checked on its own
-    const orders = await q<{ id: string; organisation_id: string; client_order_id: string; side: string; quantity: number; remaining: number; filled: number; rate_fen: number; state: string; hold_fen: string }>(
-      `SELECT id, organisation_id, client_order_id, side, quantity, remaining, filled, rate_fen, state, hold_fen::text FROM orders`,
+    const orders = await q<{ id: string; organisation_id: string; client_order_id: string | null; dedupe_key: string; side: string; quantity: number; remaining: number; filled: number; rate_fen: number; state: string; hold_fen: string }>(
+      `SELECT id, organisation_id, client_order_id, dedupe_key, side, quantity, remaining, filled, rate_fen, state, hold_fen::text FROM orders`,
     );
     expect(orders).toHaveLength(sent.length); // exactly once each
     const byId = new Map(orders.map((o) => [o.id, o]));
-    for (const [coid, id] of acknowledged) expect(byId.get(id)?.client_order_id, coid).toBe(coid);
+    for (const [label, id] of acknowledged) {
+      const stored = byId.get(id);
+      expect(stored?.client_order_id ?? stored?.dedupe_key.split(":").at(-1), label).toBe(label);
+    }
     const contracts = await q<{ id: string; fill_id: string; demand_order_id: string; supply_order_id: string; headcount: number; rate_fen: number; escrow_fen: string; escrow_account_id: string; enterprise_id: string }>(
       `SELECT id, fill_id, demand_order_id, supply_order_id, headcount, rate_fen, escrow_fen::text, escrow_account_id, enterprise_id FROM contracts`,
     );
