@@ -80,9 +80,7 @@ export interface WorkerShiftInput {
 // ------------------------------------------------------------------ events
 
 /** Every event carries the instant it happened (the runtime's injected clock); guards compare it with deadlines. */
-interface At {
-  readonly at: EpochMs;
-}
+type At = { readonly at: EpochMs };
 
 /** How a seat's hours were accepted. */
 export type ApprovalBasis = "approved" | "auto_approved";
