@@ -1,10 +1,10 @@
-import { createActor, SimulatedClock } from "xstate";
 import { describe, expect, it } from "vitest";
 import { assignRefusal, contractDueTimers, contractMachine, splitRefusal, type ContractContext } from "./contract.machine";
 import {
   CONFIRM_DEADLINE,
   Coverage,
   HOUR,
+  Harness,
   MIN,
   NO_SHOW_AT,
   PAID_MINUTES,
@@ -12,59 +12,18 @@ import {
   SHIFT_END,
   SHIFT_START,
   STAFFING_DEADLINE,
-  advance,
   contractInput,
   ids,
-  live,
+  restored,
 } from "./test-support";
 import type { ContractInput, Effect } from "./types";
 
 const coverage = new Coverage(contractMachine);
 
-/** A live contract whose every step also checks that XState's pending delays are exactly what `contractDueTimers` tells the runtime. */
-class ContractHarness {
-  readonly h: ReturnType<typeof live<ContractContext>>;
-
+/** A live contract with seat helpers; every step checks XState's pending delays against `contractDueTimers`. */
+class ContractHarness extends Harness<ContractContext> {
   constructor(overrides: Partial<ContractInput>) {
-    this.h = live<ContractContext>(coverage.machine, contractInput(overrides), coverage);
-    this.inSync();
-  }
-
-  private inSync(): void {
-    const expected = contractDueTimers(this.h.actor.getSnapshot()).map((t) => t.event);
-    expect(this.h.scheduled()).toEqual(expected);
-  }
-
-  get actor() {
-    return this.h.actor;
-  }
-  get clock() {
-    return this.h.clock;
-  }
-  get effects(): Effect[] {
-    return this.h.effects;
-  }
-  get value(): string {
-    return this.h.value;
-  }
-  get status(): string {
-    return this.h.status;
-  }
-  get context(): ContractContext {
-    return this.h.context;
-  }
-  take(): Effect[] {
-    return this.h.take();
-  }
-  send(event: { readonly type: string; readonly at?: number; readonly [k: string]: unknown }): this {
-    this.h.send(event);
-    this.inSync();
-    return this;
-  }
-  at(t: number): this {
-    this.h.at(t);
-    this.inSync();
-    return this;
+    super(coverage.machine, contractInput(overrides), coverage, contractDueTimers);
   }
   assign(seat: number, n = 1): this {
     return this.send({ type: "seat.assign", seat, shiftId: `shf_${seat}_${n}`, workerId: `wrk_${seat}_${n}` });
@@ -604,43 +563,8 @@ describe("contract machine: determinism and persistence", () => {
   });
 });
 
-/** A live contract restored from persisted JSON on a new SimulatedClock at `now`. */
 function restoreAt(json: string, now: number) {
-  const clock = new SimulatedClock();
-  clock.set(now);
-  const effects: Effect[] = [];
-  const actor = createActor(coverage.machine, { snapshot: JSON.parse(json) as never, clock, inspect: coverage.inspect } as never);
-  actor.on("*", (e) => {
-    effects.push(e);
-  });
-  actor.start();
-  const h = {
-    actor,
-    clock,
-    effects,
-    get value() {
-      return actor.getSnapshot().value;
-    },
-    send(event: { type: string; [k: string]: unknown }) {
-      actor.send({ at: clock.now(), ...event } as never);
-      clock.set(clock.now());
-      return h;
-    },
-    at(t: number) {
-      advance(clock, t);
-      return h;
-    },
-    scheduled() {
-      return Object.values(actor.system.getSnapshot()._scheduledEvents).map((s) => s.event);
-    },
-    /** What the runtime does after loading a snapshot: hold each listed timer and send its event when due. */
-    rearm() {
-      for (const timer of contractDueTimers(actor.getSnapshot())) {
-        clock.setTimeout(() => actor.send(timer.event), Math.max(0, timer.dueAt - clock.now()));
-      }
-    },
-  };
-  return h;
+  return restored(coverage.machine, json, now, contractDueTimers as never, coverage);
 }
 
 describe("contract machine: coverage", () => {

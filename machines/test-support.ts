@@ -7,6 +7,9 @@
 import { createActor, SimulatedClock, type AnyStateMachine, type InspectionEvent } from "xstate";
 import type { ContractInput, ContractSettings, Effect, EpochMs, WorkerShiftInput } from "./types";
 
+/** An event as a test writes it: `at` defaults to the simulated clock. */
+export type TestEvent = { readonly type: string; readonly at?: EpochMs; readonly [k: string]: unknown };
+
 export const MIN = 60_000;
 export const HOUR = 60 * MIN;
 /** 2026-12-02 08:00 Asia/Shanghai (00:00 UTC), a day slot D1: 08:00–17:00, 8 paid hours. */
@@ -143,7 +146,7 @@ export function live<TContext>(machine: AnyStateMachine, input: { at: EpochMs },
     clock,
     effects,
     /** Sends an event stamped with the clock (unless it names `at`), then fires anything already due. */
-    send(event: { readonly type: string; readonly at?: EpochMs; readonly [k: string]: unknown }) {
+    send(event: TestEvent) {
       actor.send({ at: clock.now(), ...event } as never);
       clock.set(clock.now());
       return h;
@@ -196,4 +199,115 @@ export function advance(clock: SimulatedClock, t: EpochMs): void {
     clock.set(Math.max(next, clock.now()));
   }
   clock.set(t);
+}
+
+/**
+ * A live machine whose every step also checks that XState's own pending
+ * delays are exactly the timers `dueTimers` tells the runtime to hold.
+ */
+export class Harness<TContext> {
+  readonly h: ReturnType<typeof live<TContext>>;
+
+  constructor(
+    machine: AnyStateMachine,
+    input: { at: EpochMs },
+    coverage: Coverage<AnyStateMachine>,
+    private readonly dueTimers: (snapshot: { value: unknown; context: TContext; status?: string }) => { event: unknown }[],
+  ) {
+    this.h = live<TContext>(machine, input, coverage);
+    this.inSync();
+  }
+
+  private inSync(): void {
+    const snapshot = this.h.actor.getSnapshot();
+    const expected = this.dueTimers({ value: snapshot.value, context: snapshot.context as TContext, status: snapshot.status }).map((t) => t.event);
+    if (JSON.stringify(this.h.scheduled()) !== JSON.stringify(expected)) {
+      throw new Error(`XState's pending delays ${JSON.stringify(this.h.scheduled())} differ from dueTimers ${JSON.stringify(expected)}`);
+    }
+  }
+
+  get actor() {
+    return this.h.actor;
+  }
+  get clock() {
+    return this.h.clock;
+  }
+  get effects(): Effect[] {
+    return this.h.effects;
+  }
+  get value(): string {
+    return this.h.value;
+  }
+  get status(): string {
+    return this.h.status;
+  }
+  get context(): TContext {
+    return this.h.context;
+  }
+  /** Effects described since the last call. */
+  take(): Effect[] {
+    return this.h.take();
+  }
+  /** Whether the machine would accept this event now (stamped with the clock unless it names `at`). */
+  can(event: TestEvent): boolean {
+    return this.h.actor.getSnapshot().can({ at: this.h.clock.now(), ...event } as never);
+  }
+  send(event: TestEvent): this {
+    this.h.send(event);
+    this.inSync();
+    return this;
+  }
+  at(t: EpochMs): this {
+    this.h.at(t);
+    this.inSync();
+    return this;
+  }
+}
+
+/** A machine restored from persisted JSON onto a fresh SimulatedClock at `now`; `rearm` does what the runtime does with `dueTimers`. */
+export function restored(
+  machine: AnyStateMachine,
+  json: string,
+  now: EpochMs,
+  dueTimers: (snapshot: { value: unknown; context: never; status?: string }) => { dueAt: EpochMs; event: unknown }[],
+  coverage?: Coverage<AnyStateMachine>,
+) {
+  const clock = new SimulatedClock();
+  clock.set(now);
+  const effects: Effect[] = [];
+  const actor = createActor(machine, { snapshot: JSON.parse(json) as never, clock, ...(coverage ? { inspect: coverage.inspect } : {}) } as never) as ReturnType<
+    typeof createActor<AnyStateMachine>
+  >;
+  actor.on("*", (e) => {
+    effects.push(e as Effect);
+  });
+  actor.start();
+  const h = {
+    actor,
+    clock,
+    effects,
+    get value(): string {
+      return actor.getSnapshot().value as string;
+    },
+    send(event: TestEvent) {
+      actor.send({ at: clock.now(), ...event } as never);
+      clock.set(clock.now());
+      return h;
+    },
+    at(t: EpochMs) {
+      advance(clock, t);
+      return h;
+    },
+    scheduled(): unknown[] {
+      return Object.values(actor.system.getSnapshot()._scheduledEvents).map((s) => s.event);
+    },
+    /** Hold each listed timer and send its event when due, as the runtime's durable timers do. */
+    rearm() {
+      const snapshot = actor.getSnapshot();
+      for (const timer of dueTimers({ value: snapshot.value, context: snapshot.context as never, status: snapshot.status })) {
+        clock.setTimeout(() => actor.send(timer.event as never), Math.max(0, timer.dueAt - clock.now()));
+      }
+    },
+  };
+  return h;
 }
