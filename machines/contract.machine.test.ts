@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { assignRefusal, contractDueTimers, contractMachine, splitRefusal, type ContractContext } from "./contract.machine";
+import {
+  assignRefusal,
+  contractDeadlines,
+  contractDueTimers,
+  contractMachine,
+  contractSettingsProblems,
+  splitRefusal,
+  type ContractContext,
+} from "./contract.machine";
 import {
   CONFIRM_DEADLINE,
   Coverage,
@@ -12,6 +20,7 @@ import {
   SHIFT_END,
   SHIFT_START,
   STAFFING_DEADLINE,
+  AUTO_APPROVE_AT,
   contractInput,
   ids,
   restored,
@@ -566,6 +575,56 @@ describe("contract machine: determinism and persistence", () => {
 function restoreAt(json: string, now: number) {
   return restored(coverage.machine, json, now, contractDueTimers as never, coverage);
 }
+
+describe("contract machine: safety rails", () => {
+  it("never takes a shift id twice, even one a replaced worker had", () => {
+    const h = contract().assign(1).assign(1, 2);
+    const reuse = (seat: number, shiftId: string) => ({ type: "seat.assign" as const, seat, shiftId, workerId: "wrk_other", at: h.clock.now() });
+    expect(assignRefusal(h.context, reuse(1, "shf_1_1"))).toBe("shift_id_in_use");
+    expect(assignRefusal(h.context, reuse(2, "shf_1_1"))).toBe("shift_id_in_use");
+    expect(h.seat(1)?.shiftIds).toEqual(["shf_1_1", "shf_1_2"]);
+  });
+
+  it.each([
+    [PAID_MINUTES + 60, PAID_MINUTES],
+    [-30, 0],
+    [7.5, 0],
+  ])("pays no more than the seat's escrow funds: a report of %s minutes settles %s", (reported, paid) => {
+    const h = readyContract().at(SHIFT_END);
+    h.report("seat.approved", 1, 1, { minutes: reported, basis: "approved" });
+    expect(moneyOf(h.take())).toEqual([expect.objectContaining({ id: "ctr_1:seat:1:escrow", minutes: paid })]);
+  });
+
+  it("lists every deadline as an instant for the pages", () => {
+    expect(contractDeadlines(contract().context)).toEqual({
+      staffingDeadlineAt: STAFFING_DEADLINE,
+      confirmDeadlineAt: CONFIRM_DEADLINE,
+      freeCancellationUntil: SHIFT_START - 24 * HOUR,
+      noShowAt: NO_SHOW_AT,
+      autoApproveAt: AUTO_APPROVE_AT,
+    });
+  });
+
+  it("names each unusable setting for the configuration to report", () => {
+    expect(contractSettingsProblems(SETTINGS)).toEqual([]);
+    expect(
+      contractSettingsProblems({
+        ...SETTINGS,
+        noShowGraceMs: -1,
+        approvalWindowMs: 1.5,
+        lateCancellationFeeMinutes: -240,
+        confirmDeadlineBeforeStartMs: SETTINGS.staffingDeadlineBeforeStartMs + 1,
+        hoursRule: { unitMinutes: 0, rounding: "down" },
+      }),
+    ).toEqual([
+      "noShowGraceMs must be a whole, non-negative number of milliseconds",
+      "approvalWindowMs must be a whole, non-negative number of milliseconds",
+      "lateCancellationFeeMinutes must be a whole, non-negative number of minutes",
+      "confirmDeadlineBeforeStartMs must not exceed staffingDeadlineBeforeStartMs: workers confirm after staffing closes, not before",
+      "hoursRule: unitMinutes must be a whole number of minutes from 1 to 60, got 0",
+    ]);
+  });
+});
 
 describe("contract machine: coverage", () => {
   it("took every transition and saw every guard answer both ways", () => {

@@ -29,6 +29,7 @@
  */
 import { assertEvent, cancel, enqueueActions, raise, setup } from "xstate";
 import { instantOf, msUntil } from "./deadlines";
+import { hoursRuleProblem } from "./hours";
 import {
   effectIds,
   type ApprovalBasis,
@@ -68,6 +69,8 @@ export interface Seat {
   readonly workerId: string | null;
   /** How many workers have been named to this seat (the next `shift.create` id uses it). */
   readonly assignments: number;
+  /** Every worker-shift this seat has had, the current one included: an id is never used twice. */
+  readonly shiftIds: readonly string[];
   readonly dispute: {
     readonly at: EpochMs;
     readonly recordedMinutes: number | null;
@@ -107,7 +110,7 @@ export function initialContractContext(input: ContractInput): ContractContext {
   const confirmDeadlineAt = Math.max(staffingDeadlineAt, input.shiftStart - input.settings.confirmDeadlineBeforeStartMs);
   const seats: Seat[] = [];
   for (let n = 1; n <= input.headcount; n++) {
-    seats.push({ seat: n, status: "open", shiftId: null, workerId: null, assignments: 0, dispute: null, outcome: null });
+    seats.push({ seat: n, status: "open", shiftId: null, workerId: null, assignments: 0, shiftIds: [], dispute: null, outcome: null });
   }
   return {
     contractId: input.contractId,
@@ -126,6 +129,50 @@ export function initialContractContext(input: ContractInput): ContractContext {
   };
 }
 
+/**
+ * Problems with contract settings, each naming the field, or [] when usable;
+ * src/config.ts reports them as a ConfigError naming its variable.
+ */
+export function contractSettingsProblems(settings: ContractSettings): string[] {
+  const problems: string[] = [];
+  const durations = [
+    "staffingDeadlineBeforeStartMs",
+    "confirmDeadlineBeforeStartMs",
+    "noShowGraceMs",
+    "approvalWindowMs",
+    "freeCancellationNoticeMs",
+  ] as const;
+  for (const key of durations) {
+    if (!Number.isSafeInteger(settings[key]) || settings[key] < 0) problems.push(`${key} must be a whole, non-negative number of milliseconds`);
+  }
+  if (!Number.isSafeInteger(settings.lateCancellationFeeMinutes) || settings.lateCancellationFeeMinutes < 0) {
+    problems.push("lateCancellationFeeMinutes must be a whole, non-negative number of minutes");
+  }
+  if (settings.confirmDeadlineBeforeStartMs > settings.staffingDeadlineBeforeStartMs) {
+    problems.push("confirmDeadlineBeforeStartMs must not exceed staffingDeadlineBeforeStartMs: workers confirm after staffing closes, not before");
+  }
+  const rule = hoursRuleProblem(settings.hoursRule);
+  if (rule !== null) problems.push(`hoursRule: ${rule}`);
+  return problems;
+}
+
+/** Every deadline of a contract as an instant, for the pages (each is a setting, and users are shown them). */
+export function contractDeadlines(context: ContractContext): {
+  staffingDeadlineAt: EpochMs;
+  confirmDeadlineAt: EpochMs;
+  freeCancellationUntil: EpochMs;
+  noShowAt: EpochMs;
+  autoApproveAt: EpochMs;
+} {
+  return {
+    staffingDeadlineAt: context.staffingDeadlineAt,
+    confirmDeadlineAt: context.confirmDeadlineAt,
+    freeCancellationUntil: context.shiftStart - context.settings.freeCancellationNoticeMs,
+    noShowAt: context.shiftStart + context.settings.noShowGraceMs,
+    autoApproveAt: context.shiftEnd + context.settings.approvalWindowMs,
+  };
+}
+
 // ------------------------------------------------------------------ refusals (the service names them to users)
 
 /** Why an assignment is refused, or null; the guard `canAssign` and the runtime's error message share it. */
@@ -139,7 +186,8 @@ export function assignRefusal(context: ContractContext, event: Extract<ContractE
   if (seat.status === "closed" || seat.status === "disputed") return "seat_closed";
   if (seat.workerId === event.workerId) return "same_worker";
   if (context.seats.some((s) => s.seat !== event.seat && s.workerId === event.workerId && isLive(s))) return "worker_on_another_seat";
-  if (context.seats.some((s) => s.shiftId === event.shiftId)) return "shift_id_in_use";
+  // A reused id would find the old shift's row, so the runtime would not start the new one.
+  if (context.seats.some((s) => s.shiftIds.includes(event.shiftId))) return "shift_id_in_use";
   return null;
 }
 
@@ -301,7 +349,14 @@ function assignSeat(c: ContractContext, event: ContractEvent): Decision {
     at: event.at,
   };
   effects.push({ id: effectIds.shiftCreate(c.contractId, seat.seat, assignments), type: "shift.create", input });
-  const next: Seat = { ...seat, status: "assigned", shiftId: event.shiftId, workerId: event.workerId, assignments };
+  const next: Seat = {
+    ...seat,
+    status: "assigned",
+    shiftId: event.shiftId,
+    workerId: event.workerId,
+    assignments,
+    shiftIds: [...seat.shiftIds, event.shiftId],
+  };
   return { seats: withSeat(c.seats, next), effects };
 }
 
@@ -370,10 +425,13 @@ function lapseUnconfirmedSeats(c: ContractContext, event: ContractEvent): Decisi
 function settleSeat(c: ContractContext, event: ContractEvent): Decision {
   assertEvent(event, "seat.approved");
   const seat = seatOf(c, event.seat) as Seat;
-  const next = closeSeat(seat, { kind: "settled", minutes: event.minutes, basis: event.basis, at: event.at });
+  // The worker-shift already caps by the paid minutes; the contract holds the
+  // line again because the seat's escrow funds no more than that.
+  const minutes = Number.isInteger(event.minutes) ? Math.min(Math.max(0, event.minutes), c.paidMinutes) : 0;
+  const next = closeSeat(seat, { kind: "settled", minutes, basis: event.basis, at: event.at });
   return {
     seats: withSeat(c.seats, next),
-    effects: [fx.settle(c, seat, event.minutes, event.basis, null), fx.trust(c, "supplier", "shift_completed", seat.seat, 1)],
+    effects: [fx.settle(c, seat, minutes, event.basis, null), fx.trust(c, "supplier", "shift_completed", seat.seat, 1)],
   };
 }
 
@@ -563,6 +621,8 @@ export const contractMachine = setup({
   },
 }).createMachine({
   id: "contract",
+  // Stored beside each snapshot by the runtime: a change to states or context that old snapshots cannot restore into bumps it (and needs a migration).
+  version: "1",
   description: "One contract (one fill): seats staffed by a supplier, worked, approved and settled from escrow exactly once per seat.",
   context: ({ input }) => initialContractContext(input),
   initial: "staffing",

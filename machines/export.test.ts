@@ -62,3 +62,10 @@ describe("machines:export", () => {
     expect(() => definitionOf({ id: "x", context: () => ({}), states: { a: { entry: () => undefined } } })).toThrow(/inline function at config\.states\.a\.entry/);
   });
 });
+
+describe("machine versions", () => {
+  it("are declared, for the runtime to store beside each snapshot", () => {
+    expect(contractMachine.version).toBe("1");
+    expect(workerShiftMachine.version).toBe("1");
+  });
+});

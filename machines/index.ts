@@ -11,6 +11,8 @@ export {
   initialContractContext,
   assignRefusal,
   splitRefusal,
+  contractSettingsProblems,
+  contractDeadlines,
   type ContractContext,
   type ContractState,
   type Seat,

@@ -316,6 +316,8 @@ export const workerShiftMachine = setup({
   },
 }).createMachine({
   id: "workerShift",
+  // Stored beside each snapshot by the runtime: a change to states or context that old snapshots cannot restore into bumps it (and needs a migration).
+  version: "1",
   description: "One worker named to one seat: confirmation, attendance, hours and their approval.",
   context: ({ input }) => initialWorkerShiftContext(input),
   initial: "assigned",
