@@ -4,10 +4,11 @@
  * seat's money leaves exactly once, through one of three effects under one
  * id (refund, late-cancellation fee, settlement).
  *
- *   staffing ⇄ confirming ⇄ ready → inProgress → awaitingApproval → closing → settled
- *                                                   ↘ disputed ↗            ↘ resolved (a split)
- *   any state before the start → cancelled (enterprise: free or with a fee per seat; supplier;
- *   or every seat refunded unfilled)
+ *   staffing ⇄ confirming ⇄ ready → inProgress → awaitingApproval → closing → settled | resolved | cancelled
+ *   - staffing → ready at once when every remaining seat is confirmed;
+ *   - inProgress | awaitingApproval → disputed when only disputed seats are left → closing (resolved);
+ *   - before the start, any state → cancelled (enterprise: free, or a fee per staffed seat;
+ *     supplier), and closing → cancelled when every seat was refunded unworked.
  *
  * How it relates to the worker-shift machines: it does NOT spawn them as
  * children. Each worker named to a seat gets a worker-shift machine of its
@@ -25,7 +26,10 @@
  *   commands (replace, lapse, cancel) in every state before its outcome.
  *
  * Seat status and money decisions live here; attendance and hours live in
- * the worker-shift. Effects are emitted (XState `emit`), never performed.
+ * the worker-shift. Effects are emitted (XState `emit`), never performed, and
+ * not kept in context: a log in the snapshot would grow with every seat and
+ * be rewritten on every event, while the runtime stores each step's effects
+ * in its outbox in the same transaction as the snapshot (see step.ts).
  */
 import { assertEvent, cancel, enqueueActions, raise, setup } from "xstate";
 import { instantOf, msUntil } from "./deadlines";
