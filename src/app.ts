@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import cookie from "@fastify/cookie";
+import websocket from "@fastify/websocket";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -25,6 +26,7 @@ import { webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
+import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 
 export interface AppDeps {
   config: Config;
@@ -33,7 +35,16 @@ export interface AppDeps {
   clock?: Clock;
   newId?: NewId;
   notifier?: Notifier;
+  /** Where the stream's book snapshots come from; until the exchange module is wired, tests stand in their own. */
+  books?: BookSource;
 }
+
+/** Until the exchange module is wired in, no market has a book to snapshot. */
+const noBooks: BookSource = {
+  book(market) {
+    throw new DomainError("not_found", `market ${market} has no book`, { id: market });
+  },
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -99,8 +110,19 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
 
   await app.register(cookie);
-  installAuth(app, auth);
   const metrics = installMetrics(app);
+  // Events of the exchange reach every process's WebSocket clients: in-process, or through Redis pub/sub.
+  const bus = await createEventBus({ redis: deps.redis, prefix: config.redisPrefix, nodeId: ids("node"), log: app.log });
+  const realtime = createRealtimeModule({
+    bus, books: deps.books ?? noBooks, redis: deps.redis, clock, log: app.log, metrics,
+    settings: { redisPrefix: config.redisPrefix, ...config.stream },
+  });
+  // Sockets close (1001, going away) before the server stops listening: this hook precedes the plugin's own.
+  app.addHook("preClose", async () => realtime.close());
+  app.addHook("onClose", async () => bus.close());
+  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
+  // After the WebSocket plugin: its hook marks an upgrade before authentication can refuse it, so a refused upgrade's socket is closed.
+  installAuth(app, auth);
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimit.max,
@@ -154,8 +176,9 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments });
+  await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(webRoutes, { devMode: config.devMode });
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics, bus, realtime };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;
