@@ -22,7 +22,7 @@ import { validatorCompiler } from "./http/validation";
 import { createLogNotifier, createPartiesModule, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { webRoutes } from "./web";
+import { tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
@@ -177,6 +177,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
+  await app.register(tradeRoutes);
   await app.register(webRoutes, { devMode: config.devMode });
 
   return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics, bus, realtime };
