@@ -13,13 +13,15 @@ import type { Redis } from "ioredis";
 import { Type } from "typebox";
 import type { Config } from "./config";
 import type { Database } from "./infra/db";
-import { installAuth } from "./http/auth";
+import type { DestinationStream } from "pino";
+import { installAuth, type AuthFailureGuard } from "./http/auth";
+import { clientAddressKey } from "./http/client-address";
 import { createIdempotencyRepository, installIdempotency } from "./http/idempotency";
 import { installMetrics } from "./http/metrics";
 import { clientErrorHandler, frameworkErrors, installProblemHandlers, MAX_PARAM_LENGTH } from "./http/problem";
 import { ProblemSchema, responses } from "./http/schemas";
 import { validatorCompiler } from "./http/validation";
-import { createLogNotifier, createPartiesModule, partiesRoutes, type Notifier } from "./parties";
+import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { tradeRoutes, webRoutes } from "./web";
@@ -35,6 +37,8 @@ export interface AppDeps {
   clock?: Clock;
   newId?: NewId;
   notifier?: Notifier;
+  /** Where the log goes (tests capture it); stdout by default. */
+  logStream?: DestinationStream;
   /** Where the stream's book snapshots come from; until the exchange module is wired, tests stand in their own. */
   books?: BookSource;
 }
@@ -48,6 +52,11 @@ const noBooks: BookSource = {
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** Believe X-Forwarded-For through `hops` proxies in front of the app (0: none). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the Fastify app with every module; does not listen. */
 export async function buildApp(deps: AppDeps) {
   const { config, db } = deps;
@@ -55,14 +64,15 @@ export async function buildApp(deps: AppDeps) {
   const ids = deps.newId ?? newId;
 
   const app = Fastify({
-    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"] },
+    logger: { level: config.logLevel, redact: ["req.headers.authorization", "req.headers.cookie"], ...(deps.logStream ? { stream: deps.logStream } : {}) },
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : ids("req");
     },
-    trustProxy: config.env === "production",
+    // X-Forwarded-For is believed only from the proxies TRUST_PROXY names (none by default).
+    trustProxy: typeof config.trustProxy === "number" ? trustHops(config.trustProxy) : config.trustProxy === false ? false : [...config.trustProxy],
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors,
@@ -76,9 +86,13 @@ export async function buildApp(deps: AppDeps) {
     void reply.header("x-request-id", request.id);
   });
 
-  const notifier = deps.notifier ?? createLogNotifier((msg, fields) => app.log.info(fields, msg));
-  const partiesModule = createPartiesModule({ prisma: db.prisma, config, clock, newId: ids, notifier });
+  const notifier = deps.notifier ?? notifierFromConfig(config, (msg, fields) => app.log.info(fields, msg));
+  const partiesModule = createPartiesModule({
+    prisma: db.prisma, config, clock, newId: ids, notifier,
+    onDeliveryError: (err, about) => app.log.error({ err, ...about }, "a one-time code could not be delivered"),
+  });
   const { parties, auth } = partiesModule;
+  app.addHook("onClose", async () => auth.drain());
 
   // The docs routes are public and added by the plugin: mark them so the access check lets them through.
   app.addHook("onRoute", (route) => {
@@ -121,20 +135,37 @@ export async function buildApp(deps: AppDeps) {
   app.addHook("preClose", async () => realtime.close());
   app.addHook("onClose", async () => bus.close());
   await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
-  // After the WebSocket plugin: its hook marks an upgrade before authentication can refuse it, so a refused upgrade's socket is closed.
-  installAuth(app, auth);
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
     hook: "preHandler",
     ...(deps.redis ? { redis: deps.redis, nameSpace: "shiftex:rl:" } : {}),
-    keyGenerator: (req) => req.principal?.callerId ?? req.ip,
+    // Public routes count per client address only: an API key sent along would give each minted key a fresh budget.
+    keyGenerator: (req) =>
+      req.routeOptions.config?.access === "public" || !req.principal ? `ip:${clientAddressKey(req.ip)}` : `caller:${req.principal.callerId}`,
     errorResponseBuilder: (_req, ctx) => {
       const err = new DomainError("rate_limited", `rate limit of ${ctx.max} requests per ${ctx.after} exceeded; retry later`);
       return Object.assign(err, { statusCode: 429, retryAfter: Math.ceil(ctx.ttl / 1000) });
     },
   });
+  // Failed credential look-ups per address, in the rate limiter's store (Redis when configured).
+  const authFailures = app.createRateLimit({
+    max: config.authFailures.max,
+    timeWindow: config.authFailures.windowMs,
+    keyGenerator: (req) => `authfail:${clientAddressKey(req.ip)}`,
+  });
+  const guard: AuthFailureGuard = {
+    async blocked(req) {
+      const r = await authFailures(req, { increment: false });
+      return !r.isAllowed && r.remaining === 0 ? Math.max(1, r.ttlInSeconds) : null;
+    },
+    async failed(req) {
+      await authFailures(req);
+    },
+  };
+  // After the WebSocket plugin: its hook marks an upgrade before authentication can refuse it, so a refused upgrade's socket is closed.
+  installAuth(app, auth, guard);
   installIdempotency(app, createIdempotencyRepository(db.sql), () => clock.now());
 
   app.get("/health", {
@@ -172,13 +203,14 @@ export async function buildApp(deps: AppDeps) {
     parties, auth,
     secureCookies: config.env === "production",
     sessionTtlSeconds: config.sessionTtlSeconds,
+    codesPerPhone: config.otpRequestsPerPhone,
   });
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
-  await app.register(webRoutes, { devMode: config.devMode });
+  await app.register(webRoutes);
 
   return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics, bus, realtime };
 }

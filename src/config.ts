@@ -3,6 +3,7 @@
  * in the code base reads process.env. A bad value stops start-up with a
  * message naming the variable.
  */
+import { isIP } from "node:net";
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import path from "node:path";
 import { developmentSigningKey, ed25519KeyFromSeed } from "./ledger/ledger.checkpoint";
@@ -42,6 +43,23 @@ export interface Config {
   readonly otpTtlSeconds: number;
   readonly bodyLimitBytes: number;
   readonly rateLimit: { readonly max: number; readonly windowMs: number };
+  /**
+   * Which proxies' X-Forwarded-For is believed: false (none, the default), a
+   * hop count, or addresses / CIDR ranges (also loopback, linklocal, uniquelocal).
+   */
+  readonly trustProxy: false | number | readonly string[];
+  /** Failed credential look-ups (unknown API key or session) per client address before 429 without a look-up. */
+  readonly authFailures: { readonly max: number; readonly windowMs: number };
+  /** Login codes sent to one phone (however it is written) per window. */
+  readonly otpRequestsPerPhone: { readonly max: number; readonly windowMs: number };
+  /** Wrong codes checked per one-time code, and per phone before the phone is locked. */
+  readonly otpMaxAttempts: number;
+  /** Lock of a phone after repeated wrong codes: base, doubled per lock, up to max; forgotten after reset without failures. */
+  readonly loginLockout: { readonly baseSeconds: number; readonly maxSeconds: number; readonly resetSeconds: number };
+  /** How long expired one-time-code challenges and worker sessions are kept before the purge deletes them. */
+  readonly retention: { readonly otpSeconds: number; readonly sessionSeconds: number };
+  /** Webhook that delivers one-time codes (required in production); absent means codes are not delivered (dev mode shows them). */
+  readonly notifier: { readonly url: string | undefined; readonly secret: string | undefined; readonly timeoutMs: number; readonly retries: number };
   /** Public base URL printed in the seed output and docs. */
   readonly publicUrl: string;
   /** The platform's escrow bank account that top-ups are paid into (offline gateway). */
@@ -133,7 +151,46 @@ function secret(env: Env, name: string, production: boolean): string {
     return `${DEV_SECRET}:${name}`;
   }
   if (raw.length < 32) throw new ConfigError(name, "must be at least 32 characters");
+  if (raw.startsWith(DEV_SECRET)) throw new ConfigError(name, "must not be the built-in development value, which is public");
   return raw;
+}
+
+/** True for the built-in development value of a secret (public: it is in the source). */
+export function isDevelopmentSecret(value: string): boolean {
+  return value.startsWith(DEV_SECRET);
+}
+
+/** True when HOST only accepts connections from this machine. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h);
+}
+
+const PROXY_NAMES = ["loopback", "linklocal", "uniquelocal"];
+
+function trustProxy(env: Env): false | number | readonly string[] {
+  const raw = str(env, "TRUST_PROXY");
+  if (raw === undefined || /^(off|false|no|0)$/i.test(raw)) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 10) throw new ConfigError("TRUST_PROXY", `a hop count must be between 0 and 10, got ${hops}`);
+    return hops;
+  }
+  if (/^(true|on|yes)$/i.test(raw)) {
+    throw new ConfigError("TRUST_PROXY", "trusting every proxy lets any client choose its address; give a hop count or the proxies' addresses");
+  }
+  const entries = raw.split(",").map((e) => e.trim()).filter((e) => e !== "");
+  for (const e of entries) {
+    if (PROXY_NAMES.includes(e)) continue;
+    const [addr, prefix, ...rest] = e.split("/");
+    const family = isIP(addr ?? "");
+    const maxPrefix = family === 6 ? 128 : 32;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (family === 0 || !prefixOk || rest.length > 0) {
+      throw new ConfigError("TRUST_PROXY", `"${e}" is not off, a hop count, an IP address, a CIDR range or one of ${PROXY_NAMES.join(", ")}`);
+    }
+  }
+  return Object.freeze(entries);
 }
 
 /** An Ed25519 private key from a PKCS#8 PEM, or its 32-byte seed as base64, base64url or hex. */
@@ -215,6 +272,34 @@ export function loadConfig(env: Env): Config {
   const port = int(env, "PORT", 3000, 0, 65535);
   const host = str(env, "HOST") ?? "127.0.0.1";
   const devMode = bool(env, "DEV_MODE", !production);
+  // Production refuses the dev conveniences outright: dev mode shows login codes to whoever asks.
+  if (production && devMode) throw new ConfigError("DEV_MODE", "must be off when NODE_ENV=production: dev mode shows one-time login codes on the page");
+  const seedDemo = bool(env, "SEED_DEMO", devMode && databaseUrl === undefined);
+  if (production && seedDemo) throw new ConfigError("SEED_DEMO", "must be off when NODE_ENV=production: the demo API keys are derived from public data");
+  const identityHashKey = secret(env, "IDENTITY_HASH_KEY", production);
+  const sessionSecret = secret(env, "SESSION_SECRET", production);
+  if (!isLoopbackHost(host)) {
+    // Anyone who can reach the server could forge sessions or reverse identity hashes with the public dev values.
+    for (const [name, value] of [["IDENTITY_HASH_KEY", identityHashKey], ["SESSION_SECRET", sessionSecret]] as const) {
+      if (isDevelopmentSecret(value)) {
+        throw new ConfigError(name, `must be set when HOST=${host} (not a loopback address): the built-in development value is public`);
+      }
+    }
+  }
+  const notifierUrl = url(env, "NOTIFIER_URL", ["http:", "https:"]);
+  if (production && notifierUrl === undefined) {
+    throw new ConfigError("NOTIFIER_URL", "is required when NODE_ENV=production: without it one-time login codes reach nobody");
+  }
+  const notifierSecret = str(env, "NOTIFIER_SECRET");
+  if (notifierUrl !== undefined && notifierSecret === undefined) {
+    throw new ConfigError("NOTIFIER_SECRET", "is required when NOTIFIER_URL is set: it keys the signature the receiver checks");
+  }
+  if (notifierSecret !== undefined && notifierSecret.length < 32) throw new ConfigError("NOTIFIER_SECRET", "must be at least 32 characters");
+  const lockoutBase = int(env, "LOGIN_LOCKOUT_BASE_SECONDS", 60, 1, 86_400);
+  const signingKey = ledgerSigningKey(env, production);
+  if (!isLoopbackHost(host) && signingKey.equals(developmentSigningKey())) {
+    throw new ConfigError("LEDGER_SIGNING_KEY", `must be set when HOST=${host} (not a loopback address): the built-in development key is public, so anyone could sign checkpoints`);
+  }
   const config: Config = {
     env: nodeEnv,
     host,
@@ -231,17 +316,42 @@ export function loadConfig(env: Env): Config {
     dataDir: path.resolve(str(env, "DATA_DIR") ?? "data"),
     logLevel: logLevel as Config["logLevel"],
     devMode,
-    seedDemo: bool(env, "SEED_DEMO", devMode && databaseUrl === undefined),
+    seedDemo,
     platformFeeRate: fraction(env, "PLATFORM_FEE_RATE", "0.05"),
     taxWithholdingRate: fraction(env, "TAX_WITHHOLDING_RATE", "0.03"),
-    identityHashKey: secret(env, "IDENTITY_HASH_KEY", production),
-    sessionSecret: secret(env, "SESSION_SECRET", production),
+    identityHashKey,
+    sessionSecret,
     sessionTtlSeconds: int(env, "SESSION_TTL_SECONDS", 7 * 24 * 3600, 60, 90 * 24 * 3600),
     otpTtlSeconds: int(env, "OTP_TTL_SECONDS", 300, 30, 3600),
     bodyLimitBytes: int(env, "BODY_LIMIT_BYTES", 64 * 1024, 1024, 16 * 1024 * 1024),
     rateLimit: {
       max: int(env, "RATE_LIMIT_MAX", 1200, 1, 10_000_000),
       windowMs: int(env, "RATE_LIMIT_WINDOW_MS", 60_000, 1000, 3_600_000),
+    },
+    trustProxy: trustProxy(env),
+    authFailures: {
+      max: int(env, "AUTH_FAILURE_MAX", 20, 1, 1_000_000),
+      windowMs: int(env, "AUTH_FAILURE_WINDOW_MS", 60_000, 1000, 86_400_000),
+    },
+    otpRequestsPerPhone: {
+      max: int(env, "OTP_REQUESTS_PER_PHONE", 5, 1, 1000),
+      windowMs: int(env, "OTP_REQUESTS_WINDOW_MS", 600_000, 1000, 86_400_000),
+    },
+    otpMaxAttempts: int(env, "OTP_MAX_ATTEMPTS", 5, 2, 20),
+    loginLockout: {
+      baseSeconds: lockoutBase,
+      maxSeconds: int(env, "LOGIN_LOCKOUT_MAX_SECONDS", Math.max(3600, lockoutBase), lockoutBase, 30 * 86_400),
+      resetSeconds: int(env, "LOGIN_LOCKOUT_RESET_SECONDS", 86_400, 60, 365 * 86_400),
+    },
+    retention: {
+      otpSeconds: int(env, "OTP_RETENTION_SECONDS", 86_400, 0, 365 * 86_400),
+      sessionSeconds: int(env, "SESSION_RETENTION_SECONDS", 0, 0, 365 * 86_400),
+    },
+    notifier: {
+      url: notifierUrl,
+      secret: notifierSecret,
+      timeoutMs: int(env, "NOTIFIER_TIMEOUT_MS", 5000, 100, 60_000),
+      retries: int(env, "NOTIFIER_RETRIES", 3, 0, 10),
     },
     publicUrl: str(env, "PUBLIC_URL") ?? `http://${host === "0.0.0.0" ? "localhost" : host}:${port}`,
     escrowBank: {
@@ -253,7 +363,7 @@ export function loadConfig(env: Env): Config {
       shard,
       batchSize: int(env, "LEDGER_BATCH_SIZE", 8190, 1, 65_535),
       checkpointIntervalMs: int(env, "LEDGER_CHECKPOINT_INTERVAL_MS", 60_000, 1000, 60_000),
-      signingKey: ledgerSigningKey(env, production),
+      signingKey,
       previousPublicKeys: ed25519PublicKeys(env, "LEDGER_PREVIOUS_PUBLIC_KEYS"),
       verifyOnStart: oneOf(env, "LEDGER_VERIFY_ON_START", ["incremental", "full"] as const, "incremental"),
     },
@@ -273,6 +383,9 @@ export const CONFIG_VARIABLES = [
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
   "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
   "ESCROW_BANK_NAME", "ESCROW_BANK_ACCOUNT_NAME", "ESCROW_BANK_ACCOUNT_NUMBER",
+  "TRUST_PROXY", "AUTH_FAILURE_MAX", "AUTH_FAILURE_WINDOW_MS", "OTP_REQUESTS_PER_PHONE", "OTP_REQUESTS_WINDOW_MS", "OTP_MAX_ATTEMPTS", "LOGIN_LOCKOUT_BASE_SECONDS",
+  "LOGIN_LOCKOUT_MAX_SECONDS", "LOGIN_LOCKOUT_RESET_SECONDS", "OTP_RETENTION_SECONDS", "SESSION_RETENTION_SECONDS",
+  "NOTIFIER_URL", "NOTIFIER_SECRET", "NOTIFIER_TIMEOUT_MS", "NOTIFIER_RETRIES",
   "DATABASE_OWNER_URL", "DATABASE_POOL_SIZE", "LEDGER_SHARD", "LEDGER_BATCH_SIZE", "LEDGER_CHECKPOINT_INTERVAL_MS",
   "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
   "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",

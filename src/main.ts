@@ -52,6 +52,19 @@ const sweeper = setInterval(() => {
 }, 3_600_000);
 sweeper.unref();
 
+// Retention: one-time-code challenges, worker sessions and phone lock records go some time after they expire.
+async function purgeParties() {
+  try {
+    const purged = await services.parties.purgeExpired();
+    if (purged.otpChallenges + purged.sessions + purged.lockouts > 0) app.log.info({ purged }, "expired login records purged");
+  } catch (err) {
+    app.log.error({ err }, "purge of expired login records failed");
+  }
+}
+await purgeParties();
+const purger = setInterval(() => void purgeParties(), 600_000);
+purger.unref();
+
 let seedSummary: Awaited<ReturnType<typeof seedDemo>> | undefined;
 if (cfg.seedDemo) {
   seedSummary = await seedDemo({ ...services, secret: cfg.sessionSecret });
@@ -85,6 +98,7 @@ console.log(lines.join("\n"));
 async function shutdown(signal: string) {
   app.log.info({ signal }, "shutting down");
   clearInterval(sweeper);
+  clearInterval(purger);
   await app.close();
   redis?.disconnect();
   await db.close();

@@ -55,13 +55,67 @@ describe("config", () => {
     expect((caught as Error).message).toContain(name);
   });
 
+  const production = {
+    NODE_ENV: "production", IDENTITY_HASH_KEY: "k".repeat(40), SESSION_SECRET: "s".repeat(40), DATABASE_URL: "postgres://db/x",
+    NOTIFIER_URL: "https://sms.example.cn/hook", NOTIFIER_SECRET: "n".repeat(40), LEDGER_SIGNING_KEY: randomBytes(32).toString("base64"),
+  };
+  const refusal = (env: Record<string, string>): ConfigError => {
+    try {
+      loadConfig(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return err;
+      throw err;
+    }
+    throw new Error("loadConfig accepted it");
+  };
+
   it("requires real secrets in production and turns dev conveniences off", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/IDENTITY_HASH_KEY/);
-    const secrets = { NODE_ENV: "production", IDENTITY_HASH_KEY: "k".repeat(40), SESSION_SECRET: "s".repeat(40), DATABASE_URL: "postgres://db/x" };
-    expect(() => loadConfig(secrets)).toThrow(/LEDGER_SIGNING_KEY: is required when NODE_ENV=production/);
-    const c = loadConfig({ ...secrets, LEDGER_SIGNING_KEY: randomBytes(32).toString("base64") });
+    const { LEDGER_SIGNING_KEY: _key, ...noSigningKey } = production;
+    expect(() => loadConfig(noSigningKey)).toThrow(/LEDGER_SIGNING_KEY: is required when NODE_ENV=production/);
+    const c = loadConfig(production);
     expect(c.devMode).toBe(false);
     expect(c.seedDemo).toBe(false);
+    expect(c.trustProxy).toBe(false);
+  });
+
+  it("refuses DEV_MODE and SEED_DEMO in production, naming the variable", () => {
+    expect(refusal({ ...production, DEV_MODE: "true" }).variable).toBe("DEV_MODE");
+    expect(refusal({ ...production, SEED_DEMO: "true" }).variable).toBe("SEED_DEMO");
+    expect(refusal({ ...production, SEED_DEMO: "true" }).message).toContain("SEED_DEMO");
+  });
+
+  it("requires a notifier in production, and its secret whenever it is set", () => {
+    const { NOTIFIER_URL: _u, NOTIFIER_SECRET: _s, ...noNotifier } = production;
+    expect(refusal(noNotifier).variable).toBe("NOTIFIER_URL");
+    expect(refusal({ NOTIFIER_URL: "http://127.0.0.1:9/hook" }).variable).toBe("NOTIFIER_SECRET");
+    expect(refusal({ NOTIFIER_URL: "ftp://x/y", NOTIFIER_SECRET: "n".repeat(40) }).variable).toBe("NOTIFIER_URL");
+    expect(loadConfig({ NOTIFIER_URL: "http://127.0.0.1:9/hook", NOTIFIER_SECRET: "n".repeat(40) }).notifier).toMatchObject({ url: "http://127.0.0.1:9/hook", timeoutMs: 5000, retries: 3 });
+  });
+
+  it("refuses a non-loopback HOST while a development secret is in use, in any environment", () => {
+    for (const env of ["development", "test"]) {
+      const e = refusal({ NODE_ENV: env, HOST: "0.0.0.0" });
+      expect(["IDENTITY_HASH_KEY", "SESSION_SECRET"]).toContain(e.variable);
+      expect(e.message).toMatch(/HOST=0\.0\.0\.0/);
+      expect(refusal({ NODE_ENV: env, HOST: "192.168.1.20", IDENTITY_HASH_KEY: "k".repeat(40) }).variable).toBe("SESSION_SECRET");
+    }
+    // The development values typed in by hand count as development values.
+    const devValue = `${loadConfig({}).sessionSecret}`;
+    expect(refusal({ SESSION_SECRET: devValue }).variable).toBe("SESSION_SECRET");
+    // Loopback hosts may use them; real secrets may listen anywhere.
+    for (const host of ["127.0.0.1", "localhost", "::1", "127.0.0.2"]) expect(loadConfig({ HOST: host }).host).toBe(host);
+    const realSecrets = { IDENTITY_HASH_KEY: "k".repeat(40), SESSION_SECRET: "s".repeat(40) };
+    expect(refusal({ HOST: "0.0.0.0", ...realSecrets }).variable).toBe("LEDGER_SIGNING_KEY");
+    expect(loadConfig({ HOST: "0.0.0.0", ...realSecrets, LEDGER_SIGNING_KEY: randomBytes(32).toString("base64") }).host).toBe("0.0.0.0");
+  });
+
+  it("reads TRUST_PROXY as off, a hop count, or addresses and ranges", () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "off" }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: "2" }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: "10.0.0.0/8, 127.0.0.1,fd00::/8, loopback" }).trustProxy).toEqual(["10.0.0.0/8", "127.0.0.1", "fd00::/8", "loopback"]);
+    for (const bad of ["true", "300.1.1.1", "10.0.0.0/33", "proxy.internal", "11"]) expect(refusal({ TRUST_PROXY: bad }).variable).toBe("TRUST_PROXY");
   });
 
   it("reads the ledger and pool settings, and the signing key as a seed (base64 or hex) or a PEM", () => {
@@ -106,6 +160,17 @@ describe("config", () => {
     expect(r.stderr).toContain("PORT");
   });
 
+  it("does not start on a non-loopback HOST with the development secrets, nor in production with DEV_MODE on", () => {
+    const base = { ...process.env, DATABASE_URL: "", IDENTITY_HASH_KEY: "", SESSION_SECRET: "", NODE_ENV: "development" };
+    const open = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...base, HOST: "0.0.0.0" }, encoding: "utf8", timeout: 20_000 });
+    expect(open.status).toBe(1);
+    expect(open.stderr).toMatch(/IDENTITY_HASH_KEY|SESSION_SECRET/);
+    expect(open.stderr).toContain("HOST=0.0.0.0");
+    const prod = spawnSync(process.execPath, ["--import", "tsx", "src/main.ts"], { env: { ...base, ...production, DEV_MODE: "true" }, encoding: "utf8", timeout: 20_000 });
+    expect(prod.status).toBe(1);
+    expect(prod.stderr).toContain("DEV_MODE");
+  });
+
   it("is the only reader of process.env in src/", () => {
     // Code that reads it (not comments that mention it).
     const r = spawnSync("grep", ["-rlnE", "process\\.env(\\[|\\.| *\\))", "src", "--include=*.ts"], { encoding: "utf8" });
@@ -129,6 +194,10 @@ describe("docker-compose.yml", () => {
     const unknown = Object.keys(env).filter((k) => !(CONFIG_VARIABLES as readonly string[]).includes(k));
     expect(unknown).toEqual([]);
     const c = loadConfig(env);
+    // A local trial: development mode, published only on this machine, with explicit secrets (HOST is 0.0.0.0).
+    expect(c.env).not.toBe("production");
+    expect(c.host).toBe("0.0.0.0");
+    expect((compose.services["app"] as { ports?: string[] }).ports).toEqual(["127.0.0.1:3000:3000"]);
     expect(new URL(c.databaseUrl!).hostname).toBe("postgres");
     expect(new URL(c.redisUrl!).hostname).toBe("redis");
     expect(new URL(c.stripe.apiBase!).hostname).toBe("stripe-mock");

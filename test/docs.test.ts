@@ -15,3 +15,13 @@ describe.each(["README.md", "ARCHITECTURE.md"])("%s", (file) => {
     expect(text).not.toMatch(/\.\.\/shared\//);
   });
 });
+
+describe("README settings table", () => {
+  it("lists every variable src/config.ts reads", async () => {
+    const { CONFIG_VARIABLES } = await import("../src/config");
+    const text = readFileSync("README.md", "utf8");
+    const table = text.slice(text.indexOf("### Settings"), text.indexOf("## API conventions"));
+    const missing = CONFIG_VARIABLES.filter((v) => !table.includes(`\`${v}\``));
+    expect(missing).toEqual([]);
+  });
+});

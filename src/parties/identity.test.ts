@@ -2,6 +2,7 @@ import { createHmac } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  ageOn,
   CREDIT_CODE_CHARSET,
   creditCodeWithChecksum,
   hashResidentId,
@@ -318,5 +319,37 @@ describe("validateChinaMobile", () => {
     for (const input of ["12800138000", "10800138000", "+8623800138000", "02388888888"]) {
       expect(validateChinaMobile(input)).toMatchObject({ ok: false, reason: "prefix" });
     }
+  });
+});
+
+describe("ageOn", () => {
+  it("counts whole years, the birthday included", () => {
+    expect(ageOn("2010-06-15", "2026-06-15")).toBe(16);
+    expect(ageOn("2010-06-16", "2026-06-15")).toBe(15);
+    expect(ageOn("2008-06-15", "2026-06-15")).toBe(18);
+    expect(ageOn("2008-12-31", "2026-01-01")).toBe(17);
+  });
+
+  it("counts a 29 February birthday from 1 March in other years", () => {
+    expect(ageOn("2008-02-29", "2026-02-28")).toBe(17);
+    expect(ageOn("2008-02-29", "2026-03-01")).toBe(18);
+    expect(ageOn("2008-02-29", "2024-02-29")).toBe(16);
+  });
+
+  it("agrees with a calendar count on generated dates", () => {
+    fc.assert(fc.property(birthDate, birthDate, (a, b) => {
+      const [birth, today] = a <= b ? [a, b] : [b, a];
+      const iso = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6)}`;
+      const age = ageOn(iso(birth), iso(today));
+      // The age is the largest n whose n-th birthday (29 Feb → 1 Mar) is not after today.
+      const birthday = (n: number) => {
+        const y = Number(birth.slice(0, 4)) + n;
+        const md = birth.slice(4);
+        const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+        return md === "0229" && !leap ? `${y}0301` : `${y}${md}`;
+      };
+      expect(birthday(age) <= today).toBe(true);
+      expect(birthday(age + 1) > today).toBe(true);
+    }));
   });
 });

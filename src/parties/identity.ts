@@ -215,6 +215,24 @@ export function validateResidentId(id: string, today: string): ResidentIdResult 
   return { ok: true, value: normalised, birthDate, sex };
 }
 
+/** The legal minimum working age in China (Labour Law art. 15): younger people may not be employed. */
+export const MINIMUM_WORKING_AGE = 16;
+/** Workers aged 16–17 are juvenile workers (未成年工): no night shifts, no hazardous or heavy work. */
+export const ADULT_AGE = 18;
+
+/**
+ * Age in whole years on `today` of someone born on `birthDate` (both
+ * YYYY-MM-DD). A birthday on 29 February counts from 1 March in other years.
+ */
+export function ageOn(birthDate: string, today: string): number {
+  const b = DATE_PATTERN.exec(birthDate);
+  const t = DATE_PATTERN.exec(today);
+  if (b === null || t === null) throw new TypeError(`ageOn: dates must be YYYY-MM-DD, got "${birthDate}" and "${today}"`);
+  const years = Number(t[1]) - Number(b[1]);
+  // MM-DD strings compare in calendar order.
+  return `${t[2]}-${t[3]}` < `${b[2]}-${b[3]}` ? years - 1 : years;
+}
+
 /** Append the GB 11643 check character to 17 digits (for seeds and tests); throws RangeError on bad input. */
 export function residentIdWithChecksum(first17: string): string {
   if (!/^\d{17}$/.test(first17)) {

@@ -1,22 +1,42 @@
 /** HTTP routes of the parties module: organisations, licences, API keys, workers, login, catalogues. */
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
+import type { FastifyRequest } from "fastify";
 import { Type } from "typebox";
 import { principalOf, SESSION_COOKIE } from "../http/auth";
+import { clientAddressKey } from "../http/client-address";
 import { IdParams, IdempotencyHeaders, responses } from "../http/schemas";
+import { DomainError } from "../shared/errors";
 import type { AuthService } from "./auth.service";
 import { certificateLevels, districts, keyGroups, shiftSlots, skills, MINIMUM_WAGE_SOURCE } from "./catalogue";
+import { validateChinaMobile } from "./identity";
 import type { PartiesService } from "./parties.service";
 import * as S from "./parties.schemas";
+
+/** Code requests and code checks per client address, each per minute. */
+const CODES_PER_ADDRESS = 20;
+const CHECKS_PER_ADDRESS = 10;
+
+/** The per-phone key of a code request: the normalised phone, so "+86 139…", "0086139…" and "139 …" share one budget. */
+function phoneKey(req: FastifyRequest): string {
+  const raw = (req.body as { phone?: unknown } | undefined)?.phone;
+  const phone = typeof raw === "string" ? validateChinaMobile(raw) : undefined;
+  // An invalid phone is refused by the handler; its requests still count, against the address.
+  return phone?.ok ? `otp-phone:${phone.value}` : `otp-phone:invalid:${clientAddressKey(req.ip)}`;
+}
 
 export interface PartiesRoutesOptions {
   parties: PartiesService;
   auth: AuthService;
   secureCookies: boolean;
   sessionTtlSeconds: number;
+  /** Login codes per phone (normalised) per window. */
+  codesPerPhone: { max: number; windowMs: number };
 }
 
-export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = async (app, { parties, auth, secureCookies, sessionTtlSeconds }) => {
+export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = async (app, { parties, auth, secureCookies, sessionTtlSeconds, codesPerPhone }) => {
   const tags = ["parties"];
+  // The route's own limit counts per address; this second one counts per phone, in the same store (Redis when configured).
+  const perPhone = app.createRateLimit({ max: codesPerPhone.max, timeWindow: codesPerPhone.windowMs, keyGenerator: phoneKey });
 
   app.post("/v1/organisations", {
     config: { access: ["operator"] },
@@ -25,8 +45,8 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
 
   app.get("/v1/organisations", {
     config: { access: ["operator", "regulator"] },
-    schema: { tags, summary: "List organisations", querystring: S.OrganisationListQuery, response: responses({ 200: Type.Object({ items: Type.Array(S.Organisation) }) }) },
-  }, async (req) => ({ items: await parties.listOrganisations(req.query) }));
+    schema: { tags, summary: "List organisations, a page at a time", querystring: S.OrganisationListQuery, response: responses({ 200: S.OrganisationPage }) },
+  }, async (req) => parties.listOrganisations(req.query));
 
   app.get("/v1/organisations/:id", {
     config: { access: ["operator", "regulator", "enterprise", "agency"] },
@@ -35,8 +55,17 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
 
   app.patch("/v1/organisations/:id", {
     config: { access: ["operator", "enterprise", "agency"] },
-    schema: { tags, summary: "Change an organisation's name, district or shared-staffing flag", params: IdParams, body: S.UpdateOrganisationBody, response: responses({ 200: S.Organisation }) },
+    schema: {
+      tags,
+      summary: "Change an organisation's district (its users or an operator), name or shared-staffing flag (operator only, with a reason)",
+      params: IdParams, body: S.UpdateOrganisationBody, response: responses({ 200: S.Organisation }),
+    },
   }, async (req) => parties.updateOrganisation(principalOf(req), req.params.id, req.body));
+
+  app.get("/v1/organisations/:id/changes", {
+    config: { access: ["operator", "regulator", "enterprise", "agency"] },
+    schema: { tags, summary: "The recorded changes of an organisation, oldest first, with the operator's reasons", params: IdParams, querystring: S.ChangeListQuery, response: responses({ 200: S.OrganisationChangePage }) },
+  }, async (req) => parties.listOrganisationChanges(principalOf(req), req.params.id, req.query));
 
   app.post("/v1/organisations/:id/licences", {
     config: { access: ["operator", "agency"] },
@@ -71,8 +100,8 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
 
   app.get("/v1/workers", {
     config: { access: ["agency", "enterprise", "operator", "regulator"] },
-    schema: { tags, summary: "List the caller's workers (all, for operators)", querystring: S.WorkerListQuery, response: responses({ 200: Type.Object({ items: Type.Array(S.Worker) }) }) },
-  }, async (req) => ({ items: await parties.listWorkers(principalOf(req), req.query) }));
+    schema: { tags, summary: "List the caller's workers (all, for operators), a page at a time", querystring: S.WorkerListQuery, response: responses({ 200: S.WorkerPage }) },
+  }, async (req) => parties.listWorkers(principalOf(req), req.query));
 
   app.get("/v1/workers/:id", {
     config: { access: ["agency", "enterprise", "operator", "regulator", "worker"] },
@@ -81,8 +110,25 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
 
   app.patch("/v1/workers/:id", {
     config: { access: ["agency", "enterprise", "operator"] },
-    schema: { tags, summary: "Change a worker's phone, district, skills or key groups", params: IdParams, body: S.UpdateWorkerBody, response: responses({ 200: S.Worker }) },
+    schema: {
+      tags,
+      summary: "Change a worker's district, skills or key groups; a new phone becomes pending until the worker confirms the code sent to it",
+      params: IdParams, body: S.UpdateWorkerBody, response: responses({ 200: S.Worker, 503: Type.Ref("Problem") }),
+    },
   }, async (req) => parties.updateWorker(principalOf(req), req.params.id, req.body));
+
+  app.post("/v1/me/phone/confirm", {
+    config: { access: ["worker"], idempotent: false, rateLimit: { max: CHECKS_PER_ADDRESS, timeWindow: 60_000 } },
+    schema: {
+      tags: ["auth"],
+      summary: "The worker confirms a pending phone change with the code sent to the new phone; every session of the worker ends",
+      body: S.PhoneConfirmBody, response: responses({ 200: S.PhoneConfirmed }),
+    },
+  }, async (req, reply) => {
+    const done = await parties.confirmPhoneChange(principalOf(req), req.body.code);
+    void reply.clearCookie(SESSION_COOKIE, { path: "/" });
+    return done;
+  });
 
   app.get("/v1/me", {
     config: { access: ["worker", "enterprise", "agency", "operator", "regulator"] },
@@ -95,12 +141,16 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
     return { role: p.role, organisationId: p.organisationId, workerId: p.workerId, ...(p.workerId ? { worker: await parties.getWorker(p, p.workerId) } : {}) };
   });
 
-  // Worker login: phone + one-time code → session cookie.
+  // Worker login: phone + one-time code → session cookie. Public routes are limited per client address (never per
+  // API key: anyone can mint keys), code requests also per phone, and wrong codes lock the phone (in the service).
   app.post("/v1/auth/otp", {
-    config: {
-      access: "public",
-      idempotent: false,
-      rateLimit: { max: 5, timeWindow: 60_000, keyGenerator: (req) => `otp:${String((req.body as { phone?: unknown } | undefined)?.phone ?? req.ip)}` },
+    config: { access: "public", idempotent: false, rateLimit: { max: CODES_PER_ADDRESS, timeWindow: 60_000 } },
+    preHandler: async (req) => {
+      const limit = await perPhone(req);
+      if (!limit.isAllowed && limit.isExceeded) {
+        const err = new DomainError("rate_limited", `at most ${codesPerPhone.max} codes are sent to one phone in ${Math.round(codesPerPhone.windowMs / 60_000)} minutes; retry later`, { field: "/body/phone" });
+        throw Object.assign(err, { retryAfter: limit.ttlInSeconds });
+      }
     },
     schema: {
       tags: ["auth"], summary: "Send a one-time login code to a worker's phone", body: S.OtpRequestBody,
@@ -109,7 +159,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
   }, async (req, reply) => reply.status(202).send(await auth.requestCode(req.body.phone)));
 
   app.post("/v1/auth/otp/verify", {
-    config: { access: "public", idempotent: false, rateLimit: { max: 10, timeWindow: 60_000 } },
+    config: { access: "public", idempotent: false, rateLimit: { max: CHECKS_PER_ADDRESS, timeWindow: 60_000 } },
     schema: {
       tags: ["auth"], summary: "Exchange phone + code for a session cookie", body: S.OtpVerifyBody,
       response: responses({ 200: Type.Object({ workerId: Type.String(), expiresAt: Type.String() }) }),

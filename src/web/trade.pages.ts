@@ -56,7 +56,8 @@ const login = shell("login", `  <h1 data-t="loginTitle"></h1>
     <input id="apikey" name="apikey" type="password" autocomplete="off" spellcheck="false" required>
     <button id="signin" type="submit" data-t="signIn"></button>
   </form>
-  <p class="muted" data-t="loginHint"></p>`);
+  <p class="muted" data-t="loginHint"></p>
+  <p class="muted"><a href="/login" data-t="workerLogin"></a></p>`);
 
 const market = shell("market", `  <div class="layout market">
   <div class="col">

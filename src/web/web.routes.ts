@@ -1,11 +1,13 @@
-/** Pages served to browsers. */
+/** Pages served to browsers: the worker's login and home, and their script and style sheet. */
 import type { FastifyPluginAsync } from "fastify";
-import { loginPage } from "./login.page";
+import { asset, page } from "./respond";
+import { loginHtml, workerCss, workerHtml, workerJs } from "./worker.assets";
 
-export const webRoutes: FastifyPluginAsync<{ devMode: boolean }> = async (app, { devMode }) => {
-  const html = loginPage({ devMode });
-  app.get("/login", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) =>
-    reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(html),
-  );
-  app.get("/", { config: { access: "public" }, schema: { hide: true } }, async (_req, reply) => reply.redirect("/docs"));
+export const webRoutes: FastifyPluginAsync = async (app) => {
+  const hidden = { hide: true } as const;
+  app.get("/login", { config: { access: "public" }, schema: hidden }, async (_req, reply) => page(reply, loginHtml));
+  app.get("/worker", { config: { access: "public" }, schema: hidden }, async (_req, reply) => page(reply, workerHtml));
+  app.get("/assets/worker.js", { config: { access: "public" }, schema: hidden }, async (_req, reply) => asset(reply, "text/javascript; charset=utf-8", workerJs));
+  app.get("/assets/worker.css", { config: { access: "public" }, schema: hidden }, async (_req, reply) => asset(reply, "text/css; charset=utf-8", workerCss));
+  app.get("/", { config: { access: "public" }, schema: hidden }, async (_req, reply) => reply.redirect("/docs"));
 };

@@ -82,6 +82,54 @@ describe.each(backends)("parties API on $name", (backend) => {
     });
   });
 
+  describe("OpenAPI document matches the server", () => {
+    const bodyOf = (doc: any, path: string, method: string) => doc.paths[path][method].requestBody.content["application/json"];
+    const exampleOf = (doc: any, path: string, method: string) => {
+      const media = bodyOf(doc, path, method);
+      return media.example ?? media.schema.examples?.[0] ?? (Object.values(media.examples ?? {})[0] as { value?: unknown } | undefined)?.value;
+    };
+
+    it("shows no lock on public routes", async () => {
+      const doc = (await call(app, "GET", "/docs/json")).body;
+      for (const [path, method] of [["/v1/auth/otp", "post"], ["/v1/auth/otp/verify", "post"], ["/v1/auth/logout", "post"], ["/v1/catalogue", "get"]] as const) {
+        expect(doc.paths[path][method].security, `${method} ${path}`).toEqual([]);
+      }
+      expect(doc.paths["/v1/workers"].get.security).toBeUndefined(); // the document-wide lock applies
+    });
+
+    it("gives request bodies examples the server accepts", async () => {
+      const doc = (await call(app, "GET", "/docs/json")).body;
+      const org = exampleOf(doc, "/v1/organisations", "post");
+      expect(org.districtCode).toBe("500107");
+      expect((await call(app, "POST", "/v1/organisations", { key: operator, body: org })).status).toBe(201);
+      const worker = exampleOf(doc, "/v1/workers", "post");
+      const created = await call(app, "POST", "/v1/workers", { key: operator, body: worker });
+      expect(created.status).toBe(201);
+      expect(created.body.juvenile).toBe(false);
+      const licence = exampleOf(doc, "/v1/organisations/{id}/licences", "post");
+      const agency = app.demo.organisations.find((o) => o.kind === "agency")!;
+      expect((await call(app, "POST", `/v1/organisations/${agency.id}/licences`, { key: operator, body: licence })).status).toBe(201);
+      expect(exampleOf(doc, "/v1/auth/otp/verify", "post")).toMatchObject({ code: expect.stringMatching(/^\d{6}$/) });
+    });
+
+    it("states the limits the server enforces: two characters after trimming for names", async () => {
+      const doc = (await call(app, "GET", "/docs/json")).body;
+      const realName = bodyOf(doc, "/v1/workers", "post").schema.properties.realName;
+      const pattern = new RegExp(realName.pattern, "u");
+      expect(pattern.test(" 张 ")).toBe(false);
+      expect(pattern.test("张伟")).toBe(true);
+      const before = await workerCount();
+      expectProblem(await call(app, "POST", "/v1/workers", { key: agencyA, body: { ...newWorkerBody(), realName: " 张 " } }), 400, "validation_failed", "/body/realName");
+      expect((await call(app, "POST", "/v1/workers", { key: agencyA, body: { ...newWorkerBody(), realName: " 张伟 " } })).body.realName).toBe("张伟");
+      expect(await workerCount()).toBe(before + 1);
+      // An organisation's name of spaces only was stored empty before.
+      expectProblem(await call(app, "POST", "/v1/organisations", { key: operator, body: { ...newOrgBody(), name: "     " } }), 400, "validation_failed", "/body/name");
+      const districts = bodyOf(doc, "/v1/workers", "post").schema.properties.districtCode.enum;
+      expect(districts).toHaveLength(38);
+      expect(bodyOf(doc, "/v1/workers", "post").schema.properties.residentId.pattern).toBeDefined();
+    });
+  });
+
   describe("organisations", () => {
     it("lets an operator register an enterprise and its owner read it", async () => {
       const body = newOrgBody();
@@ -140,6 +188,77 @@ describe.each(backends)("parties API on $name", (backend) => {
       // The regulator reads everything but changes nothing.
       expect((await call(app, "GET", `/v1/organisations/${other.id}`, { key: regulator })).status).toBe(200);
       expectProblem(await call(app, "PATCH", `/v1/organisations/${other.id}`, { key: regulator, body: { name: "X" } }), 403, "forbidden");
+    });
+  });
+
+  describe("operator-only changes", () => {
+    it("does not let an enterprise set lendsStaff on itself and then register workers, nor rename itself", async () => {
+      const ent = app.demo.organisations.find((o) => o.kind === "enterprise" && !o.name.includes("lends staff"))!;
+      const lend = await call(app, "PATCH", `/v1/organisations/${ent.id}`, { key: enterprise, body: { lendsStaff: true } });
+      expectProblem(lend, 403, "forbidden", "/body/lendsStaff");
+      const rename = await call(app, "PATCH", `/v1/organisations/${ent.id}`, { key: enterprise, body: { name: "Renamed Ltd" } });
+      expectProblem(rename, 403, "forbidden", "/body/name");
+      const stored = await app.database.db.prisma.organisation.findUniqueOrThrow({ where: { id: ent.id } });
+      expect(stored).toMatchObject({ lendsStaff: false, name: ent.name });
+      const before = await workerCount();
+      expectProblem(await call(app, "POST", "/v1/workers", { key: enterprise, body: newWorkerBody() }), 403, "forbidden");
+      expect(await workerCount()).toBe(before);
+      // Its own district is still its own to change, and the change is recorded.
+      const moved = await call(app, "PATCH", `/v1/organisations/${ent.id}`, { key: enterprise, body: { districtCode: "500107" } });
+      expect(moved.status).toBe(200);
+      const changes = await call(app, "GET", `/v1/organisations/${ent.id}/changes`, { key: enterprise });
+      expect(changes.body.items.at(-1)).toMatchObject({ field: "districtCode", newValue: "500107", changedByRole: "enterprise", reason: null });
+    });
+
+    it("lets an operator rename an organisation or set lendsStaff only with a reason, and records it", async () => {
+      const org = await call(app, "POST", "/v1/organisations", { key: operator, body: newOrgBody("enterprise") });
+      const id = org.body.id as string;
+      expectProblem(await call(app, "PATCH", `/v1/organisations/${id}`, { key: operator, body: { lendsStaff: true } }), 400, "validation_failed", "/body/reason");
+      expectProblem(await call(app, "PATCH", `/v1/organisations/${id}`, { key: operator, body: { name: "New name", reason: "   " } }), 400, "validation_failed", "/body/reason");
+      const reason = "shared-staffing agreement filed, ref. 2026-117";
+      const r = await call(app, "PATCH", `/v1/organisations/${id}`, { key: operator, body: { lendsStaff: true, name: "  New name Ltd  ", reason } });
+      expect(r.status).toBe(200);
+      expect(r.body).toMatchObject({ lendsStaff: true, name: "New name Ltd" });
+      const changes = await call(app, "GET", `/v1/organisations/${id}/changes`, { key: regulator });
+      expect(changes.status).toBe(200);
+      expect(changes.body.next).toBeNull();
+      const byField = Object.fromEntries(changes.body.items.map((c: { field: string }) => [c.field, c]));
+      expect(byField["lendsStaff"]).toMatchObject({ oldValue: "false", newValue: "true", reason, changedByRole: "operator" });
+      expect(byField["name"]).toMatchObject({ oldValue: org.body.name, newValue: "New name Ltd", reason });
+      expect(byField["name"].changedBy).toMatch(/^key_/);
+      // Another organisation's trail is not the caller's business.
+      expectProblem(await call(app, "GET", `/v1/organisations/${id}/changes`, { key: agencyA }), 404, "not_found");
+      // An agency never lends staff.
+      const agency = app.demo.organisations.find((o) => o.kind === "agency")!;
+      expectProblem(await call(app, "PATCH", `/v1/organisations/${agency.id}`, { key: operator, body: { lendsStaff: true, reason } }), 400, "validation_failed", "/body/lendsStaff");
+    });
+  });
+
+  describe("paging", () => {
+    it("pages workers and organisations with limit and an opaque next cursor", async () => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const q: string = cursor ? `?limit=4&cursor=${encodeURIComponent(cursor)}` : "?limit=4";
+        const page = await call(app, "GET", `/v1/workers${q}`, { key: agencyA });
+        expect(page.status).toBe(200);
+        expect(page.body.items.length).toBeLessThanOrEqual(4);
+        seen.push(...page.body.items.map((w: { id: string }) => w.id));
+        cursor = page.body.next;
+        pages++;
+      } while (cursor !== null && pages < 50);
+      const supplierId = app.demo.organisations.find((o) => o.name.includes("Yucai"))!.id; // demo agency 0004
+      const mine = await app.database.db.prisma.worker.findMany({ where: { supplierId }, orderBy: { id: "asc" } });
+      expect(seen).toEqual(mine.map((w) => w.id));
+      expect(pages).toBe(Math.ceil(mine.length / 4));
+      const orgs = await call(app, "GET", "/v1/organisations?limit=2&kind=agency", { key: operator });
+      expect(orgs.body.items).toHaveLength(2);
+      expect(typeof orgs.body.next).toBe("string");
+      const more = await call(app, "GET", `/v1/organisations?limit=2&kind=agency&cursor=${encodeURIComponent(orgs.body.next)}`, { key: operator });
+      expect(more.body.items[0].id > orgs.body.items[1].id).toBe(true);
+      expectProblem(await call(app, "GET", "/v1/workers?cursor=not-a-cursor", { key: agencyA }), 400, "validation_failed", "/querystring/cursor");
+      expectProblem(await call(app, "GET", "/v1/workers?after=wrk_0", { key: agencyA }), 400, "validation_failed", "/querystring/after");
     });
   });
 
@@ -386,21 +505,29 @@ describe.each(backends)("parties API on $name", (backend) => {
       expect(app.sentCodes.length).toBe(count);
     });
 
-    it("limits code requests per phone to five a minute", async () => {
-      const phone = app.demo.workerPhones[20]!;
+    it("limits code requests per phone, however the phone is written, to five in ten minutes", async () => {
+      const national = app.demo.workerPhones[20]!.replace("+86", "");
+      const spellings = [
+        `+86 ${national.slice(0, 3)} ${national.slice(3, 7)} ${national.slice(7)}`,
+        `0086${national}`,
+        `${national.slice(0, 3)} ${national.slice(3, 7)} ${national.slice(7)}`,
+        `86${national}`,
+        `+86${national}`,
+        `${national.slice(0, 3)}-${national.slice(3, 7)}-${national.slice(7)}`,
+      ];
       const statuses: number[] = [];
-      for (let i = 0; i < 6; i++) statuses.push((await call(app, "POST", "/v1/auth/otp", { body: { phone } })).status);
+      for (const phone of spellings) statuses.push((await call(app, "POST", "/v1/auth/otp", { body: { phone } })).status);
       expect(statuses).toEqual([202, 202, 202, 202, 202, 429]);
       // Another phone from the same address is not held back.
       expect((await call(app, "POST", "/v1/auth/otp", { body: { phone: app.demo.workerPhones[21]! } })).status).toBe(202);
     });
 
-    it("locks a code after five wrong attempts", async () => {
+    it("locks the phone after five wrong codes (see login-hardening.test.ts for the rest)", async () => {
       const phone = app.demo.workerPhones[5]!;
       const sent = await call(app, "POST", "/v1/auth/otp", { body: { phone } });
       const wrongCode = sent.body.devCode === "123456" ? "654321" : "123456";
       for (let i = 0; i < 5; i++) await call(app, "POST", "/v1/auth/otp/verify", { body: { phone, code: wrongCode } });
-      expectProblem(await call(app, "POST", "/v1/auth/otp/verify", { body: { phone, code: sent.body.devCode } }), 401, "unauthenticated");
+      expectProblem(await call(app, "POST", "/v1/auth/otp/verify", { body: { phone, code: sent.body.devCode } }), 429, "rate_limited", "/body/phone");
     });
   });
 

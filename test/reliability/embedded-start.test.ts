@@ -66,7 +66,7 @@ describe("embedded default start-up", () => {
       const patched = await fetch(`${first.baseUrl}/v1/organisations/${orgs.items[0].id}`, {
         method: "PATCH",
         headers: { authorization: `Bearer ${operatorKey}`, "content-type": "application/json" },
-        body: JSON.stringify({ name: "Renamed before restart" }),
+        body: JSON.stringify({ name: "Renamed before restart", reason: "registered name changed (test)" }),
       });
       expect(patched.status).toBe(200);
       await stop(first);
