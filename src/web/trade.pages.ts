@@ -75,6 +75,9 @@ const market = shell("market", `  <div class="layout market">
     <section class="panel">
       <h2 id="order-title"></h2>
       <form id="order-form" novalidate>
+        <label id="side-choice" hidden><span data-t="orderKind"></span><select id="side">
+          <option value="demand" data-t="kindDemand"></option><option value="shared" data-t="kindShared"></option>
+        </select></label>
         <label><span id="qty-label"></span><input id="quantity" inputmode="numeric" autocomplete="off"></label>
         <label><span id="rate-label"></span><input id="rate" inputmode="decimal" autocomplete="off" placeholder="32.00"></label>
         <label><span data-t="tif"></span><select id="tif">

@@ -160,6 +160,42 @@ describe.skipIf(!chromiumAvailable)("trading pages (Chromium)", () => {
     expect(errors).toEqual([]);
   });
 
+  it("retries a top-up whose answer was lost with the same Idempotency-Key: one top-up, not two", async () => {
+    const { page } = await newPage();
+    await signIn(page, enterpriseKey, "/trade/wallet");
+    await page.waitForSelector("#topup-panel:not([hidden])");
+    const keys: string[] = [];
+    let dropped = false;
+    await page.route("**/v1/top-ups", async (route) => {
+      if (route.request().method() !== "POST") return route.continue();
+      keys.push(route.request().headers()["idempotency-key"] ?? "");
+      if (dropped) return route.continue();
+      // The server takes the request; its answer is lost on the way back.
+      dropped = true;
+      await route.fetch();
+      await route.abort("connectionreset");
+    });
+    const before = (await call(app, "GET", "/v1/top-ups", { key: enterpriseKey })).body.items.length;
+    await page.fill("#topup-amount", "777.77");
+    await page.click("#topup");
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.textContent("#error")).toBe("网络连接失败，请检查网络后重试。");
+    await page.click("#topup");
+    await page.waitForSelector("#instructions:not([hidden])");
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{32,36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    const after = (await call(app, "GET", "/v1/top-ups", { key: enterpriseKey })).body.items;
+    expect(after.length).toBe(before + 1);
+    expect(after.filter((x: { requestedFen: number }) => x.requestedFen === 77777)).toHaveLength(1);
+    // A new amount is a new request, with a new key.
+    await page.fill("#topup-amount", "888");
+    await page.click("#topup");
+    await page.waitForFunction("document.getElementById('topup-reference').textContent !== ''");
+    expect(keys).toHaveLength(3);
+    expect(keys[2]).not.toBe(keys[0]);
+  });
+
   it("shows the live book and trades, re-snapshots on a gap, and lists the organisation's executions as they happen", async () => {
     books.set({ market: M, bookSeq: 4, seq: 10, demand: [{ rateFen: 3000, qty: 3, orders: 2 }], supply: [{ rateFen: 3600, qty: 5, orders: 1 }] });
     const { page, errors } = await newPage();

@@ -393,6 +393,10 @@ describe.each(backends)("stream ($name)", (backend) => {
       expect(await slow.closed).toEqual({ code: 4008, reason: "slow consumer: reconnect and re-snapshot" });
       expect(slow.frames.filter((f) => f.fillId === "fil_big").length).toBeLessThanOrEqual(published);
       expect(slow.frames.filter((f) => f.fillId === "fil_after")).toEqual([]);
+      // Operators see it in the metrics.
+      const metrics = await (await fetch(`${app.baseUrl}/metrics`)).text();
+      expect(metrics).toMatch(/^stream_slow_consumers_dropped_total 1$/m);
+      expect(metrics).toMatch(/^stream_connections \d+$/m);
     });
   });
 });

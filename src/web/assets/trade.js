@@ -17,6 +17,8 @@
       demandTitle: "发布用工需求", supplyTitle: "发布供给报价", qtyDemand: "需要人数", qtySupply: "可供人数",
       rateDemand: "最高时薪（元/小时）", rateSupply: "最低时薪（元/小时）",       tif: "有效期", tifGoodTill: "有效至开工前", tifIoc: "立即成交，剩余撤销（IOC）", tifFok: "全部成交，否则撤销（FOK）",
       placeDemand: "提交需求", placeSupply: "提交报价",
+      orderKind: "类型", kindDemand: "用工需求", kindShared: "共享用工报价（出借本企业员工，按成本）",
+      sharedTitle: "发布共享用工报价", rateShared: "每小时成本（元/小时）",
       placed: "已提交：{state}，已成交 {filled} 人，剩余 {remaining} 人。", placedHold: "冻结资金 {hold}。",
       book: "实时盘口", demandSide: "需求（买方）", supplySide: "供给（卖方）", levelQty: "{qty} 人", levelOrders: "{n} 单", emptyBook: "暂无挂单",
       trades: "最新成交", emptyTrades: "暂无成交", tradeLine: "{qty} 人 @ {rate}/小时",
@@ -65,6 +67,8 @@
       rateDemand: "Maximum hourly rate (yuan)", rateSupply: "Minimum hourly rate (yuan)",
       tif: "Time in force", tifGoodTill: "Good till shift start", tifIoc: "Immediate or cancel (IOC)", tifFok: "Fill or kill (FOK)",
       placeDemand: "Place order", placeSupply: "Place offer",
+      orderKind: "Kind", kindDemand: "Demand order", kindShared: "Shared-staffing offer (lend own staff at cost)",
+      sharedTitle: "Post a shared-staffing offer", rateShared: "Hourly cost (yuan)",
       placed: "Placed: {state}, {filled} filled, {remaining} remaining.", placedHold: "{hold} held.",
       book: "Live book", demandSide: "Demand (bids)", supplySide: "Supply (offers)", levelQty: "{qty} people", levelOrders: "{n} orders", emptyBook: "No orders",
       trades: "Latest trades", emptyTrades: "No trades yet", tradeLine: "{qty} @ {rate}/h",
@@ -247,11 +251,15 @@
    * A POST a user may retry: the same body keeps its Idempotency-Key until the server gives a definite answer,
    * so a retry after a network failure cannot create a second order or top-up.
    */
-  function retrySafe() {
+  function retrySafe(options = {}) {
     let pending = null;
     return async (path, body) => {
       const json = JSON.stringify(body);
-      if (!pending || pending.json !== json) pending = { json, key: newKey(), body };
+      if (!pending || pending.json !== json) {
+        const key = newKey();
+        // An order's client id is part of the attempt: a retry sends the same one.
+        pending = { json, key, body: options.clientOrderId ? { ...body, clientOrderId: `web-${key.replace(/-/g, "").slice(0, 20)}` } : body };
+      }
       try {
         const r = await api("POST", path, pending.body, { idempotencyKey: pending.key });
         pending = null;
@@ -370,7 +378,17 @@
 
   async function marketPage() {
     catalogue = await api("GET", "/v1/catalogue");
-    const side = org.kind === "enterprise" ? "demand" : "supply";
+    // Enterprises post demand; one that lends its idle staff may also offer them at cost (shared staffing).
+    let side = org.kind === "enterprise" ? "demand" : "supply";
+    let shared = false;
+    if (org.kind === "enterprise" && org.lendsStaff) {
+      $("side-choice").hidden = false;
+      $("side").addEventListener("change", () => {
+        shared = $("side").value === "shared";
+        side = shared ? "supply" : "demand";
+        render();
+      });
+    }
     const skill = $("skill"), district = $("district"), date = $("date"), slot = $("slot");
     renderers.push(() => {
       const fill = (select, items, value, label) => {
@@ -381,9 +399,9 @@
       fill(skill, catalogue.skills, (s) => s.id, nameOf);
       fill(district, catalogue.districts, (d) => d.code, (d) => `${nameOf(d)} (${d.code})`);
       fill(slot, catalogue.shiftSlots, (s) => s.id, (s) => `${s.id} ${s.start}–${s.end}`);
-      $("order-title").textContent = t(side === "demand" ? "demandTitle" : "supplyTitle");
+      $("order-title").textContent = t(shared ? "sharedTitle" : side === "demand" ? "demandTitle" : "supplyTitle");
       $("qty-label").textContent = t(side === "demand" ? "qtyDemand" : "qtySupply");
-      $("rate-label").textContent = t(side === "demand" ? "rateDemand" : "rateSupply");
+      $("rate-label").textContent = t(shared ? "rateShared" : side === "demand" ? "rateDemand" : "rateSupply");
       $("place").textContent = t(side === "demand" ? "placeDemand" : "placeSupply");
     });
     render();
@@ -487,7 +505,7 @@
       watch(id);
     });
 
-    const placeOrder = retrySafe();
+    const placeOrder = retrySafe({ clientOrderId: true });
     $("order-form").addEventListener("submit", async (e) => {
       e.preventDefault();
       hide("error"); hide("note"); $("placed").hidden = true;
@@ -498,7 +516,9 @@
       if (rateFen === null || rateFen <= 0) return show("error", "errRate");
       $("place").disabled = true;
       try {
-        const o = await placeOrder("/v1/orders", { side, market, quantity, rateFen, timeInForce: $("tif").value, clientOrderId: `web-${newKey().slice(0, 12)}` });
+        const body = { side, market, quantity, rateFen, timeInForce: $("tif").value };
+        if (shared) body.shared = true;
+        const o = await placeOrder("/v1/orders", body);
         const box = $("placed");
         const text = () => t("placed", { state: t(`state_${o.state}`), filled: o.filled, remaining: o.remaining }) + (o.side === "demand" && o.holdFen > 0 ? ` ${t("placedHold", { hold: yuan(o.holdFen) })}` : "");
         box.textContent = text();
