@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { drive, loadJourney, newReport, nodeCtx, runJourney, watchBook, type Report } from "../../load/journey-runner";
 import type { BookSnapshot, BookSource } from "../../src/realtime";
+import { validateCreditCode } from "../../src/parties";
 import { DomainError } from "../../src/shared/errors";
 import { startTestApp, type TestApp } from "../helpers/build-app";
 import { backends } from "../helpers/services";
@@ -85,6 +86,15 @@ describe("k6 scripts", () => {
     // Thresholds are in the scripts.
     expect(readFileSync(`${K6_DIR}/journey.js`, "utf8")).toMatch(/thresholds: \{/);
     expect(readFileSync(`${K6_DIR}/book-watcher.js`, "utf8")).toMatch(/thresholds: \{/);
+  });
+});
+
+describe("k6 journey helpers", () => {
+  it("make valid, distinct unified social credit codes for the organisations a run creates", async () => {
+    const journey = (await loadJourney()) as unknown as { creditCode(district: string, serial: number): string };
+    const codes = [0, 1, 2, 31 ** 5 - 1, 12_345_678].map((n) => journey.creditCode("500107", n));
+    for (const c of codes) expect(validateCreditCode(c), c).toMatchObject({ ok: true });
+    expect(new Set(codes).size).toBe(codes.length);
   });
 });
 

@@ -67,15 +67,16 @@ export function shanghaiDate(nowMs, days) {
 const CREDIT_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
 const CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
 
-/** A valid unified social credit code (GB 32100-2015) for a test organisation. @param {string} district @param {number} serial */
+/** A valid unified social credit code (GB 32100-2015) for a test organisation; serial below 31^5. @param {string} district @param {number} serial */
 export function creditCode(district, serial) {
   let tail = "";
   let n = serial;
-  for (let i = 0; i < 7; i++) {
+  for (let i = 0; i < 5; i++) {
     tail = CREDIT_CHARSET.charAt(n % 31) + tail;
     n = Math.floor(n / 31);
   }
-  const first17 = "9150" + district.slice(2) + "MA" + tail.slice(0, 2) + "K6" + tail.slice(2);
+  // 9 (registered with market regulation) 1 (enterprise) 50xxxx (Chongqing district) MA K6 + 5 serial characters.
+  const first17 = "9150" + district.slice(2) + "MAK6" + tail;
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += CREDIT_CHARSET.indexOf(first17.charAt(i)) * CREDIT_WEIGHTS[i];
   return first17 + CREDIT_CHARSET.charAt((31 - (sum % 31)) % 31);
@@ -114,7 +115,7 @@ export function* prepare(ctx, opts) {
   /** @param {"enterprise"|"agency"} kind @param {number} i @returns {Generator<Request, Party | null, Response>} */
   function* create(kind, i) {
     const org = yield request("POST", "/v1/organisations", "/v1/organisations", "create_organisation", opts.operatorKey, {
-      kind: kind, name: "k6 " + kind + " " + runId + "-" + i, creditCode: creditCode(opts.district, (Math.floor(opts.nowMs / 1000) % 1000000) * 100 + i * 2 + (kind === "agency" ? 1 : 0)), districtCode: opts.district,
+      kind: kind, name: "k6 " + kind + " " + runId + "-" + i, creditCode: creditCode(opts.district, (Math.floor(opts.nowMs / 1000) % 100000) * 200 + i * 2 + (kind === "agency" ? 1 : 0)), districtCode: opts.district,
     }, { idempotencyKey: "k6-org-" + runId + "-" + kind + "-" + i });
     ctx.check("organisation created (201)", org.status === 201 && typeof org.json.id === "string");
     if (org.status !== 201) return null;
