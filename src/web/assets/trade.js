@@ -434,6 +434,7 @@
     });
     const renderMine = () => listInto("my-orders", mine, "emptyOrders", (o) => orderItem(o, { onChange: loadMine }));
     renderers.push(renderBook, renderTrades, renderExecs, renderMine);
+    for (const draw of [renderBook, renderTrades, renderExecs, renderMine]) draw();
 
     async function loadMine() {
       if (!market) return;
