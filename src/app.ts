@@ -16,7 +16,9 @@ import type { Database } from "./infra/db";
 import type { DestinationStream } from "pino";
 import { installAuth, type AuthFailureGuard } from "./http/auth";
 import { clientAddressKey } from "./http/client-address";
-import { createIdempotencyRepository, installIdempotency } from "./http/idempotency";
+import { createIdempotency } from "./http/idempotency";
+import { createClaimsRepository } from "./infra/claims";
+import { openProcessInstance } from "./infra/instance";
 import { installMetrics } from "./http/metrics";
 import { clientErrorHandler, frameworkErrors, installProblemHandlers, MAX_PARAM_LENGTH } from "./http/problem";
 import { ProblemSchema, responses } from "./http/schemas";
@@ -26,7 +28,7 @@ import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
-import { createOfflineGateway, createPaymentsRepository, createPaymentsService, paymentsRoutes } from "./payments";
+import { createPaymentsModule, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 
@@ -105,13 +107,20 @@ export async function buildApp(deps: AppDeps) {
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log });
   const ledger = ledgerModule.writer;
   app.addHook("onClose", async () => ledgerModule.close());
-  const payments = createPaymentsService({
-    repo: createPaymentsRepository(db.prisma),
-    ledger,
-    gateway: createOfflineGateway(config.escrowBank),
+  const paymentsModule = createPaymentsModule({ sql: db.sql, ledger, config, clock, newId: ids });
+  const { payments } = paymentsModule;
+  // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.
+  const instance = await openProcessInstance(db.sql, { log: app.log });
+  app.addHook("onClose", async () => instance.close());
+  const idempotency = createIdempotency({
+    claims: createClaimsRepository(db.sql),
+    instance,
     clock,
-    newId: ids,
+    takeoverMs: config.idempotency.takeoverSeconds * 1000,
+    retentionMs: config.idempotency.retentionHours * 3_600_000,
+    log: app.log,
   });
+  for (const [operation, recover] of Object.entries(paymentsModule.operations)) idempotency.register(operation, recover);
 
   await app.register(swagger, {
     openapi: {
@@ -166,7 +175,7 @@ export async function buildApp(deps: AppDeps) {
   };
   // After the WebSocket plugin: its hook marks an upgrade before authentication can refuse it, so a refused upgrade's socket is closed.
   installAuth(app, auth, guard);
-  installIdempotency(app, createIdempotencyRepository(db.sql), () => clock.now());
+  idempotency.install(app);
 
   app.get("/health", {
     config: { access: "public", rateLimit: false },
@@ -207,11 +216,11 @@ export async function buildApp(deps: AppDeps) {
   });
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
-  await app.register(paymentsRoutes, { payments });
+  await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
   await app.register(webRoutes);
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments }, ledger, metrics, bus, realtime };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, metrics, bus, realtime };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -68,6 +68,17 @@ export interface Config {
   readonly ledger: LedgerConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
+  /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
+  readonly paymentMaxFen: number;
+  /** Idempotency claims and stored responses. */
+  readonly idempotency: {
+    /** A claim this old is taken over even though its process still runs (a hung request). */
+    readonly takeoverSeconds: number;
+    /** Stored responses are purged this long after the request ended. */
+    readonly retentionHours: number;
+    /** How often cut-off requests that nobody retries are completed; 0 turns the sweep off (retries still complete their own). */
+    readonly sweepSeconds: number;
+  };
 }
 
 export interface LedgerConfig {
@@ -372,6 +383,12 @@ export function loadConfig(env: Env): Config {
       apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
       webhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
     },
+    paymentMaxFen: int(env, "PAYMENT_MAX_FEN", 10_000_000_000, 1, 9_000_000_000_000),
+    idempotency: {
+      takeoverSeconds: int(env, "IDEMPOTENCY_TAKEOVER_SECONDS", 60, 1, 86_400),
+      retentionHours: int(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 366),
+      sweepSeconds: int(env, "IDEMPOTENCY_SWEEP_SECONDS", 10, 0, 3600),
+    },
   };
   return Object.freeze(config);
 }
@@ -388,6 +405,7 @@ export const CONFIG_VARIABLES = [
   "NOTIFIER_URL", "NOTIFIER_SECRET", "NOTIFIER_TIMEOUT_MS", "NOTIFIER_RETRIES",
   "DATABASE_OWNER_URL", "DATABASE_POOL_SIZE", "LEDGER_SHARD", "LEDGER_BATCH_SIZE", "LEDGER_CHECKPOINT_INTERVAL_MS",
   "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
+  "PAYMENT_MAX_FEN", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
   "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",
 ] as const;
 

@@ -51,6 +51,9 @@ const sweeper = setInterval(() => {
   services.parties.expireLicences().catch((err: unknown) => app.log.error({ err }, "licence expiry sweep failed"));
 }, 3_600_000);
 sweeper.unref();
+// Requests cut off by a crash are completed by their retries, or by this sweep when nobody retries; old responses are purged.
+if (cfg.idempotency.sweepSeconds > 0) await services.idempotency.sweep().catch((err: unknown) => app.log.error({ err }, "idempotency sweep failed"));
+const stopIdempotency = services.idempotency.schedule({ sweepMs: cfg.idempotency.sweepSeconds * 1000, purgeMs: 10 * 60_000 });
 
 // Retention: one-time-code challenges, worker sessions and phone lock records go some time after they expire.
 async function purgeParties() {
@@ -99,6 +102,7 @@ async function shutdown(signal: string) {
   app.log.info({ signal }, "shutting down");
   clearInterval(sweeper);
   clearInterval(purger);
+  stopIdempotency();
   await app.close();
   redis?.disconnect();
   await db.close();

@@ -68,6 +68,15 @@ describe("config", () => {
     }
     throw new Error("loadConfig accepted it");
   };
+  it("reads the payment ceiling and the idempotency settings, refusing bad values by name", () => {
+    expect(loadConfig({})).toMatchObject({ paymentMaxFen: 10_000_000_000, idempotency: { takeoverSeconds: 60, retentionHours: 24, sweepSeconds: 10 } });
+    const c = loadConfig({ PAYMENT_MAX_FEN: "500000", IDEMPOTENCY_TAKEOVER_SECONDS: "5", IDEMPOTENCY_RETENTION_HOURS: "72", IDEMPOTENCY_SWEEP_SECONDS: "0" });
+    expect(c).toMatchObject({ paymentMaxFen: 500_000, idempotency: { takeoverSeconds: 5, retentionHours: 72, sweepSeconds: 0 } });
+    for (const [name, value] of [["PAYMENT_MAX_FEN", "0"], ["PAYMENT_MAX_FEN", "1.5"], ["IDEMPOTENCY_TAKEOVER_SECONDS", "0"], ["IDEMPOTENCY_RETENTION_HOURS", "0"], ["IDEMPOTENCY_SWEEP_SECONDS", "-1"]]) {
+      expect(() => loadConfig({ [name!]: value }), `${name}=${value}`).toThrow(ConfigError);
+      expect(() => loadConfig({ [name!]: value })).toThrow(name);
+    }
+  });
 
   it("requires real secrets in production and turns dev conveniences off", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/IDENTITY_HASH_KEY/);

@@ -33,6 +33,7 @@ const TITLES: Record<ErrorCode, string> = {
   duplicate: "Duplicate",
   idempotency_key_reused: "Idempotency key reused with a different request",
   idempotency_in_progress: "A request with this idempotency key is in progress",
+  secret_shown_once: "The secret was shown once and cannot be shown again",
   unprocessable: "Unprocessable request",
   rate_limited: "Too many requests",
   not_ready: "Not ready",

@@ -80,7 +80,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
   }
 
   app.post("/v1/organisations/:id/api-keys", {
-    config: { access: ["operator", "enterprise", "agency"] },
+    config: { access: ["operator", "enterprise", "agency"], secret: true },
     schema: { tags, summary: "Issue an API key for a user of the organisation", params: IdParams, headers: IdempotencyHeaders, body: S.CreateApiKeyBody, response: responses({ 201: S.ApiKey }) },
   }, async (req, reply) => {
     const org = await parties.getOrganisation(principalOf(req), req.params.id);
@@ -89,7 +89,7 @@ export const partiesRoutes: FastifyPluginAsyncTypebox<PartiesRoutesOptions> = as
   });
 
   app.post("/v1/api-keys", {
-    config: { access: ["operator"] },
+    config: { access: ["operator"], secret: true },
     schema: { tags, summary: "Issue an operator or regulator API key", headers: IdempotencyHeaders, body: S.CreateStaffKeyBody, response: responses({ 201: S.ApiKey }) },
   }, async (req, reply) => reply.status(201).send(await auth.issueApiKey({ role: req.body.role, organisationId: null, label: req.body.label })));
 

@@ -1,7 +1,8 @@
 /**
  * Offline gateway: the payer sends a bank transfer quoting a reference; an
  * operator confirms the receipt; payouts leave as a CSV batch file for the
- * bank's bulk-payment upload.
+ * bank's bulk-payment upload (UTF-8 with a byte order mark, so Excel opens
+ * it with the Chinese payee names intact).
  */
 import { fenToJsonNumber, fenToYuan } from "../shared/money";
 import type { PaymentGateway, PayoutItem } from "./gateway";
@@ -41,7 +42,8 @@ export function createOfflineGateway(bank: EscrowBankAccount): PaymentGateway {
           .map(csvField)
           .join(","),
       );
-      return { filename: `payout-${batchId}.csv`, contentType: "text/csv; charset=utf-8", body: `${[header.join(","), ...lines].join("\r\n")}\r\n` };
+      // The byte order mark tells Excel the file is UTF-8; without it Excel reads it in the system code page and the Chinese names break.
+      return { filename: `payout-${batchId}.csv`, contentType: "text/csv; charset=utf-8", body: `\uFEFF${[header.join(","), ...lines].join("\r\n")}\r\n` };
     },
   };
 }

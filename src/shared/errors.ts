@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   duplicate: 409,
   idempotency_key_reused: 409,
   idempotency_in_progress: 409,
+  secret_shown_once: 409,
   unprocessable: 422,
   rate_limited: 429,
   not_ready: 503,

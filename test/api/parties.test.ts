@@ -2,16 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { creditCodeWithChecksum, residentIdWithChecksum } from "../../src/parties";
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
+import { expectProblem } from "../helpers/expect";
 import { backends } from "../helpers/services";
 
-function expectProblem(r: { status: number; body: any; headers: Headers }, status: number, code: string, field?: string) {
-  expect(r.status).toBe(status);
-  expect(r.headers.get("content-type")).toMatch(/^application\/problem\+json/);
-  expect(r.body.code).toBe(code);
-  expect(r.body.status).toBe(status);
-  expect(typeof r.body.detail).toBe("string");
-  if (field !== undefined) expect(r.body.field).toBe(field);
-}
 
 let serial = 100;
 function newOrgBody(kind: "enterprise" | "agency" = "enterprise") {
