@@ -27,6 +27,10 @@ function sameOrigin(req: FastifyRequest): boolean {
 
 export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeRoutesOptions> = async (app, { stream, tickets }) => {
   const tags = ["stream"];
+  // The stream is declared public only so a ticket can stand in for a credential; /docs should still show the lock.
+  app.addHook("onRoute", (route) => {
+    if (route.url === "/v1/stream" && route.schema) route.schema = { ...route.schema, security: [{ apiKey: [] }, { session: [] }] };
+  });
 
   app.post("/v1/stream/tickets", {
     // A ticket is single-use: replaying the answer of a retried POST would hand out a used ticket.
@@ -42,7 +46,7 @@ export const realtimeRoutes: FastifyPluginAsyncTypebox<RealtimeRoutesOptions> = 
     url: "/v1/stream",
     // The credential is checked below, where a ticket can stand in for it.
     config: { access: "public" },
-    schema: { tags, summary: "Live books, trades and private reports (WebSocket)", description: S.STREAM_DESCRIPTION, querystring: S.StreamQuery, security: [{ apiKey: [] }, { session: [] }] },
+    schema: { tags, summary: "Live books, trades and private reports (WebSocket)", description: S.STREAM_DESCRIPTION, querystring: S.StreamQuery },
     preHandler: async (req) => {
       if (!req.ws) return;
       const ticket = req.query.ticket;

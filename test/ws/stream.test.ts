@@ -180,6 +180,15 @@ describe.each(backends)("stream ($name)", (backend) => {
       expect(foreign.problem).toMatchObject({ code: "forbidden", field: "/headers/origin" });
     });
 
+    it("is documented in the OpenAPI document, with its credentials and protocol", async () => {
+      const doc = (await (await fetch(`${app.baseUrl}/docs/json`)).json()) as any;
+      const op = doc.paths["/v1/stream"].get;
+      expect(op.security).toEqual([{ apiKey: [] }, { session: [] }]);
+      expect(op.description).toContain('{"op":"subscribe","channel":"book:<market>"}');
+      expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(["ticket"]);
+      expect(doc.paths["/v1/stream/tickets"].post.responses["201"]).toBeDefined();
+    });
+
     it("answers a plain GET (no upgrade) with a problem", async () => {
       const r = await call(app, "GET", "/v1/stream", { key: enterpriseA });
       expect(r.status).toBe(400);
