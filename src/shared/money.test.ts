@@ -9,6 +9,7 @@ import {
   parseYuan,
   splitLargestRemainder,
   wage,
+  wageForMinutes,
   withFee,
   yuanToFen,
 } from "./money";
@@ -177,5 +178,35 @@ describe("splitLargestRemainder", () => {
         for (let i = 1; i < n; i++) expect((parts[i - 1] as bigint) >= (parts[i] as bigint)).toBe(true);
       }),
     );
+  });
+});
+
+describe("wageForMinutes", () => {
+  it.each([
+    [2500n, 450, 18750n], // 7.5 h
+    [1n, 30, 0n], // 0.5 fen rounds to even 0
+    [3n, 30, 2n], // 1.5 fen rounds to even 2
+    [1n, 90, 2n], // 1.5 fen rounds to even 2
+    [5n, 30, 2n], // 2.5 fen rounds to even 2
+    [2000n, 10, 333n], // 333.33… fen
+    [2000n, 20, 667n], // 666.66… fen
+    [2000n, 0, 0n],
+  ])("%s fen/h for %s min → %s fen", (rate, minutes, fen) => {
+    expect(wageForMinutes(rate, minutes)).toBe(fen);
+  });
+
+  it("equals wage() on hours whenever minutes / 60 is a finite decimal", () => {
+    fc.assert(
+      fc.property(fc.bigInt({ min: 0n, max: 10_000_000n }), fc.integer({ min: 0, max: 10_000 }), (rate, k) => {
+        const minutes = k * 3; // minutes / 60 = k / 20 is always a finite decimal
+        expect(wageForMinutes(rate, minutes)).toBe(wage(rate, new Decimal(minutes).div(60)));
+      }),
+    );
+  });
+
+  it("refuses fractional or negative minutes and negative rates", () => {
+    expect(() => wageForMinutes(100n, 1.5)).toThrow(RangeError);
+    expect(() => wageForMinutes(100n, -1)).toThrow(RangeError);
+    expect(() => wageForMinutes(-1n, 60)).toThrow(RangeError);
   });
 });

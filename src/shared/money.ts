@@ -187,3 +187,23 @@ export function fenToJsonNumber(fen: Fen): number {
   if (fen > 9_007_199_254_740_991n || fen < -9_007_199_254_740_991n) throw new RangeError(`${fen} fen is too large for a JSON number`);
   return Number(fen);
 }
+
+/**
+ * Pay for whole `minutes` at `rateFenPerHour`: rate × minutes / 60, rounded
+ * once to whole fen, half-even, in integers. The contract machines count time
+ * in minutes, and minutes / 60 is often not a finite decimal (10 min =
+ * 0.1666… h), so this avoids rounding the hours before the money.
+ * wageForMinutes(2500n, 450) → 18750n (7.5 h); wageForMinutes(1n, 30) → 0n; wageForMinutes(3n, 30) → 2n.
+ */
+export function wageForMinutes(rateFenPerHour: Fen, minutes: number | bigint): Fen {
+  requireFen(rateFenPerHour, "hourly rate");
+  if (rateFenPerHour < 0n) throw new RangeError(`hourly rate ${rateFenPerHour} fen must not be negative`);
+  if (typeof minutes === "number" && !Number.isSafeInteger(minutes)) throw new RangeError(`minutes must be a whole number, got ${minutes}`);
+  const m = BigInt(minutes);
+  if (m < 0n) throw new RangeError(`minutes ${m} must not be negative`);
+  const n = rateFenPerHour * m;
+  const q = n / 60n;
+  const r = n % 60n;
+  if (r * 2n > 60n || (r * 2n === 60n && q % 2n === 1n)) return q + 1n;
+  return q;
+}
