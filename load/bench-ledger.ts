@@ -188,8 +188,9 @@ async function baseline(url: string, runs: number): Promise<RunResult> {
         await conn.query("BEGIN");
         await conn.query(
           `INSERT INTO "bench_plain_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
-             "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash")
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+             "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash",
+             "dr_debits_posted", "dr_credits_posted", "cr_debits_posted", "cr_credits_posted")
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 0, 0, 0, 0)`,
           [
             "bench",
             ++sequence,

@@ -28,6 +28,9 @@ import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
 import { tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
+import type { Bus } from "./infra/bus";
+import { openSequencer } from "./sequencer";
+import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
 import { createPaymentsModule, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
@@ -41,16 +44,11 @@ export interface AppDeps {
   notifier?: Notifier;
   /** Where the log goes (tests capture it); stdout by default. */
   logStream?: DestinationStream;
-  /** Where the stream's book snapshots come from; until the exchange module is wired, tests stand in their own. */
+  /** Where committed domain events go; default: the process's bus (through Redis pub/sub when `redis` is given). */
+  bus?: Bus;
+  /** Where the stream's book snapshots come from; default: the exchange's committed books (tests may stand in their own). */
   books?: BookSource;
 }
-
-/** Until the exchange module is wired in, no market has a book to snapshot. */
-const noBooks: BookSource = {
-  book(market) {
-    throw new DomainError("not_found", `market ${market} has no book`, { id: market });
-  },
-};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 
@@ -102,11 +100,34 @@ export async function buildApp(deps: AppDeps) {
     // A public route needs no credential: no lock beside it in /docs.
     if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
-  // The single writer of the ledger shard: balances in memory, batches committed before acknowledging;
-  // opening verifies the stored chain against the signed checkpoints and refuses one that does not verify.
-  const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log });
+  // Committed events reach every process's subscribers (WebSocket clients among them): in-process, or through Redis pub/sub.
+  const eventBus = deps.bus ? undefined : await createEventBus({ redis: deps.redis, prefix: config.redisPrefix, nodeId: ids("node"), log: app.log });
+  const bus = deps.bus ?? eventBus!;
+  // The shard's sequencer: the single writer of orders, contracts and the ledger, books and balances in memory,
+  // batches committed before acknowledging; opening verifies the stored chain and replays the journal after the
+  // newest snapshot, and refuses a ledger that does not verify.
+  const sequencer = await openSequencer({
+    sql: db.sql,
+    clock,
+    shard: config.ledger.shard,
+    maxBatchTransfers: config.ledger.batchSize,
+    checkpointIntervalMs: config.ledger.checkpointIntervalMs,
+    signingKey: config.ledger.signingKey,
+    previousPublicKeys: config.ledger.previousPublicKeys,
+    verifyOnOpen: config.ledger.verifyOnStart,
+    exchange: exchangeSettingsOf(config),
+    recentTransfers: config.exchange.recentIds,
+    recentOrders: config.exchange.recentIds,
+    snapshotEvery: config.exchange.snapshotEvery,
+    expiryIntervalMs: config.exchange.tickMs,
+    log: app.log,
+    bus,
+  });
+  app.addHook("onClose", async () => sequencer.close());
+  const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer });
   const ledger = ledgerModule.writer;
-  app.addHook("onClose", async () => ledgerModule.close());
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
+  // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({ sql: db.sql, ledger, config, clock, newId: ids });
   const { payments } = paymentsModule;
   // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.
@@ -134,15 +155,13 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(cookie);
   const metrics = installMetrics(app);
-  // Events of the exchange reach every process's WebSocket clients: in-process, or through Redis pub/sub.
-  const bus = await createEventBus({ redis: deps.redis, prefix: config.redisPrefix, nodeId: ids("node"), log: app.log });
   const realtime = createRealtimeModule({
-    bus, books: deps.books ?? noBooks, redis: deps.redis, clock, log: app.log, metrics,
+    bus, books: deps.books ?? exchange, redis: deps.redis, clock, log: app.log, metrics,
     settings: { redisPrefix: config.redisPrefix, ...config.stream },
   });
   // Sockets close (1001, going away) before the server stops listening: this hook precedes the plugin's own.
   app.addHook("preClose", async () => realtime.close());
-  app.addHook("onClose", async () => bus.close());
+  app.addHook("onClose", async () => eventBus?.close());
   await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
   await app.register(rateLimit, {
     global: true,
@@ -217,10 +236,11 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
+  await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
   await app.register(webRoutes);
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, metrics, bus, realtime };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, sequencer, exchange, bus, realtime, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -66,6 +66,8 @@ export interface Config {
   readonly escrowBank: { readonly bankName: string; readonly accountName: string; readonly accountNumber: string };
   /** The ledger's single writer and its tamper evidence. */
   readonly ledger: LedgerConfig;
+  /** The exchange's rules and its sequencer's memory and snapshots. */
+  readonly exchange: ExchangeConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
   /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
@@ -94,6 +96,25 @@ export interface LedgerConfig {
   readonly previousPublicKeys: readonly KeyObject[];
   /** How start-up checks the stored chain: from the newest checkpoint on, or every record. */
   readonly verifyOnStart: "incremental" | "full";
+}
+
+export interface ExchangeConfig {
+  /** Rates are whole multiples of this many fen per hour. */
+  readonly tickFen: number;
+  /** Highest accepted hourly rate, fen. */
+  readonly maxRateFen: number;
+  /** Markets exist for shift dates from today up to this many days ahead. */
+  readonly horizonDays: number;
+  /** An order is accepted only if its shift starts at least this many minutes later. */
+  readonly minLeadMinutes: number;
+  /** Good-till defaults to shift start minus this many minutes. */
+  readonly staffingLeadMinutes: number;
+  /** The sequencer writes a snapshot after this many journal entries (0: only on close). */
+  readonly snapshotEvery: number;
+  /** Recent transfer ids and order keys the sequencer keeps in memory; older ones are looked up in PostgreSQL. */
+  readonly recentIds: number;
+  /** How often the sequencer's clock ticks (expiries of holds and orders), ms. */
+  readonly tickMs: number;
 }
 
 export class ConfigError extends Error {
@@ -280,6 +301,14 @@ export function loadConfig(env: Env): Config {
   if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(shard)) {
     throw new ConfigError("LEDGER_SHARD", `must be 1 to 32 lower-case letters, digits, '-' or '_', got "${shard}"`);
   }
+  const minLeadMinutes = int(env, "EXCHANGE_MIN_LEAD_MINUTES", 240, 1, 7 * 24 * 60);
+  const staffingLeadMinutes = int(env, "EXCHANGE_STAFFING_LEAD_MINUTES", 120, 0, 7 * 24 * 60);
+  if (staffingLeadMinutes >= minLeadMinutes) {
+    throw new ConfigError("EXCHANGE_STAFFING_LEAD_MINUTES", `must be less than EXCHANGE_MIN_LEAD_MINUTES (${minLeadMinutes}), or no order could rest; got ${staffingLeadMinutes}`);
+  }
+  const tickFen = int(env, "EXCHANGE_TICK_FEN", 50, 1, 100_000);
+  const maxRateFen = int(env, "EXCHANGE_MAX_RATE_FEN", 50_000, 1, 10_000_000);
+  if (maxRateFen < tickFen) throw new ConfigError("EXCHANGE_MAX_RATE_FEN", `must be at least EXCHANGE_TICK_FEN (${tickFen}), got ${maxRateFen}`);
   const port = int(env, "PORT", 3000, 0, 65535);
   const host = str(env, "HOST") ?? "127.0.0.1";
   const devMode = bool(env, "DEV_MODE", !production);
@@ -378,6 +407,16 @@ export function loadConfig(env: Env): Config {
       previousPublicKeys: ed25519PublicKeys(env, "LEDGER_PREVIOUS_PUBLIC_KEYS"),
       verifyOnStart: oneOf(env, "LEDGER_VERIFY_ON_START", ["incremental", "full"] as const, "incremental"),
     },
+    exchange: {
+      tickFen,
+      maxRateFen,
+      horizonDays: int(env, "EXCHANGE_HORIZON_DAYS", 30, 1, 366),
+      minLeadMinutes,
+      staffingLeadMinutes,
+      snapshotEvery: int(env, "SEQUENCER_SNAPSHOT_EVERY", 50_000, 0, 100_000_000),
+      recentIds: int(env, "SEQUENCER_RECENT_IDS", 100_000, 1000, 100_000_000),
+      tickMs: int(env, "SEQUENCER_TICK_MS", 1000, 10, 3_600_000),
+    },
     stripe: {
       secretKey: str(env, "STRIPE_SECRET_KEY"),
       apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
@@ -407,6 +446,8 @@ export const CONFIG_VARIABLES = [
   "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
   "PAYMENT_MAX_FEN", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
   "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",
+  "EXCHANGE_TICK_FEN", "EXCHANGE_MAX_RATE_FEN", "EXCHANGE_HORIZON_DAYS", "EXCHANGE_MIN_LEAD_MINUTES", "EXCHANGE_STAFFING_LEAD_MINUTES",
+  "SEQUENCER_SNAPSHOT_EVERY", "SEQUENCER_RECENT_IDS", "SEQUENCER_TICK_MS",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

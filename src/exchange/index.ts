@@ -49,3 +49,26 @@ export type { DemandView, OrderView, SupplyView } from "./order-book.types";
 export type { BookDepth, DepthLevel } from "./order-book.types";
 /** Plain-JSON book state for snapshot / restore. */
 export type { BookSnapshot } from "./order-book.types";
+/** The exchange's rules over the books: markets, pre-trade escrow, fills to contracts (pure). */
+export { ExchangeCore, CURRENCY, ORDER_HOLDS_ACCOUNT, escrowOf, fillIds, orderHoldsAccount, walletOf } from "./exchange.core";
+/** Commands, settings, outcomes and records of the exchange core. */
+export type {
+  CancelAllOutcome,
+  ContractRecord,
+  ExchangeCommand,
+  ExchangeSettings,
+  FillView,
+  OrderOutcome,
+  OrderState,
+  PartyFacts,
+  PlaceOrder,
+  Refusal,
+} from "./exchange.core";
+/** The exchange module built on the shard's sequencer: service, committed books for the edge, supplier offer cancellation. */
+export { createExchangeModule, exchangeSettingsOf, type ExchangeModule, type ExchangeModuleDeps } from "./exchange.module";
+/** Authorisation, ownership and views of markets, orders and contracts. */
+export { createExchangeService, type ExchangeService, type MarketView, type OrderView as ApiOrder, type ContractView } from "./exchange.service";
+/** The exchange's reads from PostgreSQL. */
+export { createExchangeRepository, type ExchangeRepository } from "./exchange.repository";
+/** HTTP routes: /v1/markets*, /v1/orders*, /v1/contracts*. */
+export { exchangeRoutes } from "./exchange.routes";

@@ -17,9 +17,15 @@ export interface QueryResult<R> {
   readonly rowCount: number;
 }
 
+/** Options of one query. */
+export interface QueryOptions {
+  /** Prepare the statement once per connection under this name (PostgreSQL; PGlite ignores it): for hot, constant SQL. */
+  readonly name?: string;
+}
+
 /** Anything that runs SQL: the pool, or one connection inside a transaction. */
 export interface SqlClient {
-  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<QueryResult<R>>;
+  query<R = Record<string, unknown>>(text: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
 }
@@ -77,8 +83,8 @@ const pgTypes = {
 
 function pgClient(client: pg.Pool | pg.PoolClient): SqlClient {
   return {
-    async query<R>(text: string, params?: readonly unknown[]) {
-      const r = await client.query({ text, values: toParams(params), types: pgTypes });
+    async query<R>(text: string, params?: readonly unknown[], options?: QueryOptions) {
+      const r = await client.query({ text, values: toParams(params), types: pgTypes, ...(options?.name !== undefined ? { name: options.name } : {}) });
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
     },
     async exec(script: string) {

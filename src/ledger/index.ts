@@ -62,14 +62,14 @@ export type { Checkpoint, CheckpointCheck, CheckpointFields, PublishedKey } from
 export { verifyStoredChain } from "./ledger.verifier";
 /** Ledger account ids and definitions: wallets, supplier payables, platform accounts. */
 export { CNY, PLATFORM_ACCOUNTS, platformAccountId, platformAccounts, walletAccountId, walletAccount, supplierPayableAccountId, supplierPayableAccount, type PlatformAccountCode } from "./accounts";
-/** The single writer of a ledger shard: group commit into PostgreSQL, acks after COMMIT, rebuild on start, committed reads from memory. */
+/** The single writer of a ledger shard is the shard's sequencer (src/sequencer): group commit, acks after COMMIT, rebuild on start, committed reads. */
 export {
   LedgerCorruptError,
   LedgerShardBusyError,
   LedgerUnavailableError,
   LedgerWriteError,
   openLedgerWriter,
-} from "./ledger.writer";
+} from "../sequencer";
 /** Options, reads and reports of the ledger writer. */
 export type {
   ChainReport,
@@ -82,7 +82,9 @@ export type {
   StatementLine,
   StatementOptions,
   TrialBalance,
-} from "./ledger.writer";
+} from "../sequencer";
+/** Window mode, snapshots and encodings of the in-memory ledger. */
+export { decodeTransfer, encodeTransfer, type EncodedTransfer, type EvictedTotals, type LedgerOptions, type LedgerSnapshot } from "./ledger";
 /** The ledger module built from the config: the verified single writer and the service. */
 export { createLedgerModule, type LedgerModule, type LedgerModuleDeps } from "./ledger.module";
 /** Authorisation, ownership and views of accounts, statements, reports and checkpoints. */

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { SqlClient } from "../infra/db";
-import type { AccountCode, AccountRecord, TransferKind, TransferRecord } from "./ledger.types";
+import { AccountFlags, type AccountCode, type AccountRecord, type AccountSnapshot, type TransferKind, type TransferRecord } from "./ledger.types";
 import type { ChainEntry } from "./ledger.hash";
 import type { Checkpoint } from "./ledger.checkpoint";
 
@@ -25,163 +25,6 @@ export interface StoredAccount {
   readonly sequence: number;
   readonly contentHash: string;
   readonly chainHash: string;
-}
-
-/** Rows of the transfers of one append, column by column, in sequence order. */
-export interface TransferColumns {
-  sequence: string[];
-  timestamp: string[];
-  id: string[];
-  kind: string[];
-  debit: string[];
-  credit: string[];
-  amount: string[];
-  pendingId: Array<string | null>;
-  ledger: string[];
-  code: string[];
-  flags: number[];
-  timeoutMs: number[];
-  userData: Array<string | null>;
-  contentHash: string[];
-  chainHash: string[];
-}
-
-/** Empty column arrays, ready to be filled by pushTransfer. */
-export function transferColumns(): TransferColumns {
-  return {
-    sequence: [],
-    timestamp: [],
-    id: [],
-    kind: [],
-    debit: [],
-    credit: [],
-    amount: [],
-    pendingId: [],
-    ledger: [],
-    code: [],
-    flags: [],
-    timeoutMs: [],
-    userData: [],
-    contentHash: [],
-    chainHash: [],
-  };
-}
-
-/** Appends one transfer, its position and hashes to the columns. */
-export function pushTransfer(c: TransferColumns, t: StoredTransfer): void {
-  const r = t.record;
-  c.sequence.push(String(t.sequence));
-  c.timestamp.push(String(r.timestamp));
-  c.id.push(r.id);
-  c.kind.push(r.kind);
-  c.debit.push(r.debitAccountId);
-  c.credit.push(r.creditAccountId);
-  c.amount.push(r.amount.toString());
-  c.pendingId.push(r.pendingId);
-  c.ledger.push(r.ledger);
-  c.code.push(r.code);
-  c.flags.push(r.flags);
-  c.timeoutMs.push(r.timeoutMs);
-  c.userData.push(r.userData);
-  c.contentHash.push(t.contentHash);
-  c.chainHash.push(t.chainHash);
-}
-
-const INSERT_TRANSFERS = `
-INSERT INTO "ledger_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
-  "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash")
-SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-  $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::text[], $16::text[])`;
-
-const INSERT_ACCOUNTS = `
-INSERT INTO "ledger_accounts" ("shard", "sequence", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp",
-  "content_hash", "chain_hash")
-SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::int[], $8::text[], $9::bigint[],
-  $10::text[], $11::text[])`;
-
-// Both inserts in one statement: one implicit transaction, one round trip.
-const INSERT_BOTH = `
-WITH "accounts" AS (
-  INSERT INTO "ledger_accounts" ("shard", "sequence", "id", "ledger", "code", "owner_id", "flags", "user_data", "timestamp",
-    "content_hash", "chain_hash")
-  SELECT $1, * FROM unnest($17::bigint[], $18::text[], $19::text[], $20::text[], $21::text[], $22::int[], $23::text[], $24::bigint[],
-    $25::text[], $26::text[])
-)
-INSERT INTO "ledger_transfers" ("shard", "sequence", "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount",
-  "pending_id", "ledger", "code", "flags", "timeout_ms", "user_data", "content_hash", "chain_hash")
-SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
-  $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::text[], $16::text[])`;
-
-function transferParams(shard: string, c: TransferColumns): unknown[] {
-  return [
-    shard,
-    c.sequence,
-    c.timestamp,
-    c.id,
-    c.kind,
-    c.debit,
-    c.credit,
-    c.amount,
-    c.pendingId,
-    c.ledger,
-    c.code,
-    c.flags,
-    c.timeoutMs,
-    c.userData,
-    c.contentHash,
-    c.chainHash,
-  ];
-}
-
-function accountParams(accounts: readonly StoredAccount[]): unknown[] {
-  const n = accounts.length;
-  const sequence = new Array<string>(n);
-  const id = new Array<string>(n);
-  const ledger = new Array<string>(n);
-  const code = new Array<string>(n);
-  const owner = new Array<string | null>(n);
-  const flags = new Array<number>(n);
-  const userData = new Array<string | null>(n);
-  const timestamp = new Array<string>(n);
-  const contentHash = new Array<string>(n);
-  const chainHash = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
-    const s = accounts[i] as StoredAccount;
-    const a = s.record;
-    sequence[i] = String(s.sequence);
-    id[i] = a.id;
-    ledger[i] = a.ledger;
-    code[i] = a.code;
-    owner[i] = a.ownerId;
-    flags[i] = a.flags;
-    userData[i] = a.userData;
-    timestamp[i] = String(a.timestamp);
-    contentHash[i] = s.contentHash;
-    chainHash[i] = s.chainHash;
-  }
-  return [sequence, id, ledger, code, owner, flags, userData, timestamp, contentHash, chainHash];
-}
-
-/**
- * Appends a group's accounts and transfers in ONE statement (one implicit
- * transaction): when it returns, the rows are committed; when the server
- * answers with an error, nothing was written.
- */
-export async function appendGroup(
-  conn: SqlClient,
-  shard: string,
-  accounts: readonly StoredAccount[],
-  transfers: TransferColumns,
-): Promise<void> {
-  const nt = transfers.id.length;
-  if (accounts.length === 0 && nt === 0) return;
-  if (accounts.length === 0) {
-    await conn.query(INSERT_TRANSFERS, transferParams(shard, transfers));
-  } else if (nt === 0) {
-    await conn.query(INSERT_ACCOUNTS, [shard, ...accountParams(accounts)]);
-  } else {
-    await conn.query(INSERT_BOTH, [...transferParams(shard, transfers), ...accountParams(accounts)]);
-  }
 }
 
 // ------------------------------------------------------------------ reading
@@ -443,8 +286,9 @@ export interface StatementLine {
 
 /**
  * An account's transfers after `afterTimestamp` (exclusive), oldest first,
- * with running posted totals. Rows at or before the cursor are committed and
- * immutable, so the opening totals are summed over them without a snapshot.
+ * with running posted totals: each row stores both accounts' totals after
+ * it, so a page starts from the stored totals, whatever the history's
+ * length. Only committed rows (at or before chain position `upTo`) are read.
  */
 export async function statement(
   sql: SqlClient,
@@ -452,40 +296,87 @@ export async function statement(
   accountId: string,
   afterTimestamp: number,
   limit: number,
+  upTo: number = Number.MAX_SAFE_INTEGER,
 ): Promise<StatementLine[]> {
-  const { rows } = await sql.query<TransferRow>(
+  const { rows } = await sql.query<TransferRow & { dr_debits_posted: bigint; dr_credits_posted: bigint; cr_debits_posted: bigint; cr_credits_posted: bigint }>(
     `SELECT * FROM (
-       (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-         WHERE "shard" = $1 AND "debit_account_id" = $2 AND "timestamp" > $3 ORDER BY "timestamp" LIMIT $4)
+       (SELECT ${TRANSFER_COLUMNS}, "dr_debits_posted", "dr_credits_posted", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers"
+         WHERE "shard" = $1 AND "debit_account_id" = $2 AND "timestamp" > $3 AND "sequence" + 0 <= $5 ORDER BY "timestamp" LIMIT $4)
        UNION ALL
-       (SELECT ${TRANSFER_COLUMNS} FROM "ledger_transfers"
-         WHERE "shard" = $1 AND "credit_account_id" = $2 AND "timestamp" > $3 ORDER BY "timestamp" LIMIT $4)
+       (SELECT ${TRANSFER_COLUMNS}, "dr_debits_posted", "dr_credits_posted", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers"
+         WHERE "shard" = $1 AND "credit_account_id" = $2 AND "timestamp" > $3 AND "sequence" + 0 <= $5 ORDER BY "timestamp" LIMIT $4)
      ) AS "lines" ORDER BY "timestamp" LIMIT $4`,
-    [shard, accountId, afterTimestamp, limit],
+    [shard, accountId, afterTimestamp, limit, upTo],
   );
-  if (rows.length === 0) return [];
-  let debits = 0n;
-  let credits = 0n;
-  if (afterTimestamp > 0) {
-    const { rows: opening } = await sql.query<{ debits: bigint | null; credits: bigint | null }>(
-      `SELECT
-         (SELECT sum("amount")::bigint FROM "ledger_transfers" WHERE "shard" = $1 AND "debit_account_id" = $2
-             AND "timestamp" <= $3 AND "kind" IN ('single', 'post')) AS "debits",
-         (SELECT sum("amount")::bigint FROM "ledger_transfers" WHERE "shard" = $1 AND "credit_account_id" = $2
-             AND "timestamp" <= $3 AND "kind" IN ('single', 'post')) AS "credits"`,
-      [shard, accountId, afterTimestamp],
-    );
-    debits = opening[0]?.debits ?? 0n;
-    credits = opening[0]?.credits ?? 0n;
-  }
   return rows.map((row) => {
     const { record } = toTransfer(row);
     const direction = record.debitAccountId === accountId ? "debit" : "credit";
-    if (record.kind === "single" || record.kind === "post") {
-      if (direction === "debit") debits += record.amount;
-      else credits += record.amount;
-    }
-    return { transfer: record, direction, debitsPosted: debits, creditsPosted: credits };
+    return direction === "debit"
+      ? { transfer: record, direction, debitsPosted: row.dr_debits_posted, creditsPosted: row.dr_credits_posted }
+      : { transfer: record, direction, debitsPosted: row.cr_debits_posted, creditsPosted: row.cr_credits_posted };
+  });
+}
+
+/** An account found in storage with its posted totals as of a chain position. */
+export interface StoredBalance {
+  readonly record: AccountRecord;
+  readonly debitsPosted: bigint;
+  readonly creditsPosted: bigint;
+  /** µs timestamp of its last transfer (or its creation). */
+  readonly touched: number;
+}
+
+/**
+ * Accounts by id as of chain position `upTo` (a replay reads them as they were), with the running
+ * totals of their last transfer. The position is compared as an expression ("sequence" + 0), so the
+ * planner probes the id and account indexes instead of scanning a range of positions.
+ */
+export async function lookupAccounts(sql: SqlClient, shard: string, ids: readonly string[], upTo: number): Promise<StoredBalance[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql.query<{
+    id: string;
+    ledger: string;
+    code: string;
+    owner_id: string | null;
+    flags: number;
+    user_data: string | null;
+    timestamp: bigint;
+    d_ts: bigint | null;
+    d_dp: bigint | null;
+    d_cp: bigint | null;
+    c_ts: bigint | null;
+    c_dp: bigint | null;
+    c_cp: bigint | null;
+  }>(
+    `SELECT a."id", a."ledger", a."code", a."owner_id", a."flags", a."user_data", a."timestamp",
+            d."timestamp" AS "d_ts", d."dr_debits_posted" AS "d_dp", d."dr_credits_posted" AS "d_cp",
+            c."timestamp" AS "c_ts", c."cr_debits_posted" AS "c_dp", c."cr_credits_posted" AS "c_cp"
+       FROM unnest($2::text[]) AS w("id")
+       JOIN LATERAL (SELECT * FROM "ledger_accounts" WHERE "shard" = $1 AND "id" = w."id" AND "sequence" + 0 <= $3 OFFSET 0) a ON true
+       LEFT JOIN LATERAL (SELECT "timestamp", "dr_debits_posted", "dr_credits_posted" FROM "ledger_transfers" t
+                           WHERE t."shard" = $1 AND t."debit_account_id" = a."id" AND t."sequence" + 0 <= $3
+                           ORDER BY t."timestamp" DESC LIMIT 1) d ON true
+       LEFT JOIN LATERAL (SELECT "timestamp", "cr_debits_posted", "cr_credits_posted" FROM "ledger_transfers" t
+                           WHERE t."shard" = $1 AND t."credit_account_id" = a."id" AND t."sequence" + 0 <= $3
+                           ORDER BY t."timestamp" DESC LIMIT 1) c ON true`,
+    [shard, ids, upTo],
+  );
+  return rows.map((r) => {
+    const record: AccountRecord = {
+      id: r.id,
+      ledger: r.ledger,
+      code: r.code as AccountCode,
+      ownerId: r.owner_id,
+      flags: r.flags,
+      userData: r.user_data,
+      timestamp: Number(r.timestamp),
+    };
+    const d = r.d_ts === null ? -1 : Number(r.d_ts);
+    const c = r.c_ts === null ? -1 : Number(r.c_ts);
+    if (d < 0 && c < 0) return { record, debitsPosted: 0n, creditsPosted: 0n, touched: record.timestamp };
+    return d > c
+      ? { record, debitsPosted: r.d_dp ?? 0n, creditsPosted: r.d_cp ?? 0n, touched: d }
+      : { record, debitsPosted: r.c_dp ?? 0n, creditsPosted: r.c_cp ?? 0n, touched: c };
   });
 }
 
@@ -513,6 +404,8 @@ export async function unlockShard(conn: SqlClient, shard: string): Promise<void>
 
 /** The reads the ledger service makes outside the writer (the writer appends on its own session). */
 export interface LedgerRepository {
+  /** An account as stored, with the posted totals of its last transfer (for accounts the writer evicted from memory: they hold nothing pending). */
+  account(id: string): Promise<AccountSnapshot | undefined>;
   /** An account's statement lines after a µs timestamp (0 = from the first), oldest first. */
   statement(accountId: string, afterTimestamp: number, limit: number): Promise<StatementLine[]>;
   /** Checkpoints after a position, oldest first. */
@@ -521,6 +414,12 @@ export interface LedgerRepository {
 
 export function createLedgerRepository(sql: SqlClient, shard: string): LedgerRepository {
   return {
+    async account(id) {
+      const found = (await lookupAccounts(sql, shard, [id], Number.MAX_SAFE_INTEGER))[0];
+      if (found === undefined) return undefined;
+      const frozen = (found.record.flags & AccountFlags.frozen) !== 0;
+      return { ...found.record, debitsPosted: found.debitsPosted, creditsPosted: found.creditsPosted, debitsPending: 0n, creditsPending: 0n, frozen };
+    },
     statement: (accountId, afterTimestamp, limit) => statement(sql, shard, accountId, afterTimestamp, limit),
     checkpoints: (afterSequence, limit) => checkpointPage(sql, shard, afterSequence, limit),
   };

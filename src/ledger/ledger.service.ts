@@ -15,7 +15,7 @@ import { checkpointPayload, publishKey, type Checkpoint, type PublishedKey } fro
 import type { LedgerRepository, StatementLine } from "./ledger.repository";
 import type { AccountSnapshot } from "./ledger.types";
 import type { ChainReport } from "./ledger.verifier";
-import type { LedgerTotals, LedgerWriter } from "./ledger.writer";
+import type { LedgerTotals, LedgerWriter } from "../sequencer";
 
 export interface LedgerServiceDeps {
   writer: LedgerWriter;
@@ -155,36 +155,34 @@ export function createLedgerService(deps: LedgerServiceDeps) {
   const previousKeys = (deps.previousPublicKeys ?? []).map(publishKey);
 
   /** An account the caller may read; another owner's account reads as absent. */
-  function readableAccount(p: Principal, id: string): AccountSnapshot {
-    const a = writer.lookupAccount(id);
+  async function readableAccount(p: Principal, id: string): Promise<AccountSnapshot> {
+    // an account the writer evicted from memory (idle, holding nothing) is read from storage
+    const a = writer.lookupAccount(id) ?? (await repo.account(id));
     if (!a || (!canReadAll(p) && (a.ownerId === null || a.ownerId !== p.organisationId))) throw notFound("account", id);
     return a;
   }
 
   return {
     /** The caller organisation's own accounts (wallet, supplier payable) that exist, by id. */
-    ownAccounts(p: Principal, page: PageRequest = {}): Page<AccountView> {
+    async ownAccounts(p: Principal, page: PageRequest = {}): Promise<Page<AccountView>> {
       requireRole(p, ["enterprise", "agency"], "list its own accounts");
       if (p.organisationId === null) throw new DomainError("forbidden", "this credential belongs to no organisation");
       const limit = page.limit ?? DEFAULT_LIMIT;
       const after = page.cursor === undefined ? "" : decodeCursor(page.cursor, ["id"]).id;
       const ids = [walletAccountId(p.organisationId, CNY), supplierPayableAccountId(p.organisationId, CNY)].sort();
-      const rows = ids
-        .filter((id) => id > after)
-        .map((id) => writer.lookupAccount(id))
-        .filter((a): a is AccountSnapshot => a !== undefined)
-        .slice(0, limit + 1);
+      const found = await Promise.all(ids.filter((id) => id > after).map(async (id) => writer.lookupAccount(id) ?? (await repo.account(id))));
+      const rows = found.filter((a): a is AccountSnapshot => a !== undefined).slice(0, limit + 1);
       return pageOf(rows, limit, accountView, (a) => ({ id: a.id }));
     },
 
     /** An account's committed balances: its owner, operators and regulators. */
-    account(p: Principal, id: string): AccountView {
-      return accountView(readableAccount(p, id));
+    async account(p: Principal, id: string): Promise<AccountView> {
+      return accountView(await readableAccount(p, id));
     },
 
     /** An account's transfers, oldest first, with running posted totals. */
     async statement(p: Principal, id: string, page: PageRequest = {}): Promise<Page<StatementLineView>> {
-      readableAccount(p, id);
+      await readableAccount(p, id);
       const limit = page.limit ?? DEFAULT_LIMIT;
       const lines = await repo.statement(id, position(page.cursor, "t"), limit + 1);
       return pageOf(lines, limit, statementLineView, (l) => ({ t: String(l.transfer.timestamp) }));

@@ -37,6 +37,7 @@ import { MAX_FEN } from "../shared/money";
 import * as types from "./ledger.types";
 import type {
   AccountBalances,
+  AccountCode,
   AccountInput,
   AccountRecord,
   AccountSnapshot,
@@ -48,6 +49,7 @@ import type {
   PendingStatus,
   SubmittableTransferKind,
   TransferInput,
+  TransferKind,
   TransferRecord,
 } from "./ledger.types";
 
@@ -81,6 +83,76 @@ const CREDITS_MUST_NOT_EXCEED_DEBITS = AccountFlags.creditsMustNotExceedDebits;
 const ACCOUNT_CODE_SET: ReadonlySet<string> = new Set(types.ACCOUNT_CODES);
 const TILDE = 0x7e;
 
+/** Options of a Ledger. */
+export interface LedgerOptions {
+  /**
+   * Window mode: keep about this many recent transfers in memory (and the
+   * pending holds, whatever their age) instead of every transfer. The caller
+   * then looks older ids up in storage (rememberStored) before it applies a
+   * call naming them. Default: every transfer.
+   */
+  readonly recentTransfers?: number;
+}
+
+/** What the accounts evicted from memory add up to, per ledger and code (they hold no money and nothing pending). */
+export interface EvictedTotals {
+  readonly ledger: string;
+  readonly code: AccountCode;
+  accounts: number;
+  debitsPosted: bigint;
+  creditsPosted: bigint;
+}
+
+/** A transfer record as a JSON array (bigint as a decimal string). */
+export type EncodedTransfer = [
+  id: string,
+  kind: TransferKind,
+  debitAccountId: string,
+  creditAccountId: string,
+  amount: string,
+  pendingId: string | null,
+  ledger: string,
+  code: string,
+  flags: number,
+  timeoutMs: number,
+  userData: string | null,
+  timestamp: number,
+];
+
+export function encodeTransfer(r: TransferRecord): EncodedTransfer {
+  return [r.id, r.kind, r.debitAccountId, r.creditAccountId, r.amount.toString(), r.pendingId, r.ledger, r.code, r.flags, r.timeoutMs, r.userData, r.timestamp];
+}
+
+export function decodeTransfer(e: EncodedTransfer): TransferRecord {
+  const [id, kind, debitAccountId, creditAccountId, amount, pendingId, ledger, code, flags, timeoutMs, userData, timestamp] = e;
+  return { id, kind, debitAccountId, creditAccountId, amount: BigInt(amount), pendingId, ledger, code, flags, timeoutMs, userData, timestamp };
+}
+
+/** The state of a Ledger as plain data: accounts in memory with balances, pending holds, evicted totals. */
+export interface LedgerSnapshot {
+  readonly format: 1;
+  readonly clock: number;
+  readonly accounts: Array<
+    [
+      id: string,
+      ledger: string,
+      code: AccountCode,
+      ownerId: string | null,
+      flags: number,
+      userData: string | null,
+      timestamp: number,
+      debitsPending: string,
+      debitsPosted: string,
+      creditsPending: string,
+      creditsPosted: string,
+      frozen: boolean,
+      touched: number,
+    ]
+  >;
+  readonly holds: EncodedTransfer[];
+  readonly evicted: Array<{ ledger: string; code: AccountCode; accounts: number; debitsPosted: string; creditsPosted: string }>;
+}
+
 /** Mutable balances of one account; the record itself never changes. */
 class AccountState {
   debitsPending = 0n;
@@ -88,10 +160,16 @@ class AccountState {
   creditsPending = 0n;
   creditsPosted = 0n;
   frozen: boolean;
+  /** µs timestamp of the last record that touched the account (its creation at first): idle accounts may be evicted. */
+  touched: number;
   constructor(readonly record: AccountRecord) {
     this.frozen = (record.flags & FROZEN) !== 0;
+    this.touched = record.timestamp;
   }
 }
+
+/** Stands in for the accounts of a resolved hold known only from storage: nothing reads its balances. */
+const DETACHED = new AccountState({ id: "~detached", ledger: "", code: "suspense", ownerId: null, flags: 0, userData: null, timestamp: 0 });
 
 /** A hold and what became of it. */
 class Hold {
@@ -209,7 +287,9 @@ function sameAccountRecord(a: AccountRecord, b: AccountRecord): boolean {
  */
 export class Ledger {
   private readonly accountStates = new Map<string, AccountState>();
+  /** Every transfer ever stored (default), or in window mode the recent ones (see LedgerOptions.recentTransfers). */
   private readonly transfers = new Map<string, TransferRecord>();
+  /** Every hold (default); in window mode the pending ones and the resolved ones still in the window. */
   private readonly holds = new Map<string, Hold>();
   private readonly expiries = new ExpiryQueue();
   private clock = 0;
@@ -218,6 +298,19 @@ export class Ledger {
   private lastReplayedAccount = 0;
   private lastReplayedTransfer = 0;
   private readonly replayOut: TransferRecord[] = [];
+  /** How many recent transfers window mode keeps (Infinity: every transfer, the default). */
+  private readonly recent: number;
+  /** Window mode: ids of the transfers in `transfers`, oldest first from `recentHead`. */
+  private recentIds: string[] = [];
+  private recentHead = 0;
+  /** Totals of accounts evicted from memory, by ledger and code. */
+  private readonly evicted = new Map<string, EvictedTotals>();
+
+  constructor(options: LedgerOptions = {}) {
+    const recent = options.recentTransfers ?? Infinity;
+    if (!(recent === Infinity || (Number.isSafeInteger(recent) && recent >= 0))) throw new RangeError("recentTransfers must be a whole number");
+    this.recent = recent;
+  }
 
   /**
    * Rebuilds a ledger from persisted records (accounts in timestamp order,
@@ -225,11 +318,255 @@ export class Ledger {
    * Throws if any record would not have been accepted or differs from what
    * the rules produce: the log is corrupt or was tampered with.
    */
-  static restore(accounts: Iterable<AccountRecord>, transfers: Iterable<TransferRecord>): Ledger {
-    const ledger = new Ledger();
+  static restore(accounts: Iterable<AccountRecord>, transfers: Iterable<TransferRecord>, options: LedgerOptions = {}): Ledger {
+    const ledger = new Ledger(options);
     for (const a of accounts) ledger.replayAccount(a);
     for (const t of transfers) ledger.replayTransfer(t);
     return ledger;
+  }
+
+  /** Whether the ledger keeps only recent transfers (window mode). */
+  get windowed(): boolean {
+    return this.recent !== Infinity;
+  }
+
+  // ------------------------------------------------------------ window mode
+  //
+  // A ledger that lives for years cannot keep every transfer and every idle
+  // account in memory. In window mode it keeps balances of the accounts in
+  // use, every pending hold, and the most recent transfers; the single writer
+  // looks older ids up in storage and hands them back (rememberStored,
+  // loadAccount) before it applies a call that names them, so every answer is
+  // the same as if everything were in memory.
+
+  private noteRecent(id: string): void {
+    if (this.recent !== Infinity) this.recentIds.push(id);
+  }
+
+  /**
+   * Window mode: forgets the oldest transfers beyond the window whose
+   * timestamp is at or before `committedUs` (only committed ones: a group in
+   * flight may still be rolled back). Resolved holds leave with their records;
+   * pending holds stay whatever their age.
+   */
+  trimRecent(committedUs: number): number {
+    if (this.recent === Infinity) return 0;
+    const ids = this.recentIds;
+    let head = this.recentHead;
+    let dropped = 0;
+    while (ids.length - head > this.recent) {
+      const id = ids[head] as string;
+      const r = this.transfers.get(id);
+      if (r !== undefined) {
+        if (r.timestamp > committedUs) break;
+        this.transfers.delete(id);
+        dropped++;
+        const own = this.holds.get(id);
+        if (own !== undefined && own.status !== "pending") this.holds.delete(id);
+        if (r.pendingId !== null) {
+          const h = this.holds.get(r.pendingId);
+          if (h !== undefined && h.status !== "pending" && !this.transfers.has(r.pendingId)) this.holds.delete(r.pendingId);
+        }
+      }
+      head++;
+    }
+    if (head > 65_536 && head * 2 > ids.length) {
+      this.recentIds = ids.slice(head);
+      head = 0;
+    }
+    this.recentHead = head;
+    return dropped;
+  }
+
+  /** How many transfers memory holds (all of them, or in window mode the recent ones). */
+  get recentCount(): number {
+    return this.transfers.size;
+  }
+
+  /**
+   * Window mode: makes stored transfers known again, e.g. ids older than the
+   * window that a retry names, or a long-resolved hold a post names: a retry
+   * then answers exists, a second post pending_transfer_already_posted. Pass
+   * a resolved hold's pending record together with its resolution.
+   */
+  rememberStored(records: readonly TransferRecord[]): void {
+    const resolution = new Map<string, TransferRecord>();
+    for (const r of records) if (r.pendingId !== null) resolution.set(r.pendingId, r);
+    for (const r of records) {
+      if (this.transfers.has(r.id)) continue;
+      if (r.kind === "pending" && !this.holds.has(r.id)) {
+        const res = resolution.get(r.id);
+        if (res === undefined) throw new Error(`hold ${r.id} is neither in memory nor resolved in storage`);
+        const hold = new Hold(r, DETACHED, DETACHED, r.timeoutMs === 0 ? 0 : r.timestamp + r.timeoutMs * 1000);
+        hold.status = res.kind === "post" ? "posted" : res.kind === "void" ? "voided" : "expired";
+        this.holds.set(r.id, hold);
+      }
+      this.transfers.set(r.id, r);
+      this.noteRecent(r.id);
+    }
+  }
+
+  /**
+   * Evicts idle accounts that hold nothing (posted debits = posted credits,
+   * nothing pending) and were last touched before `beforeUs`, unless `keep`
+   * says otherwise; their totals go to evictedTotals(). Returns how many.
+   */
+  evictIdle(beforeUs: number, keep: (id: string) => boolean = () => false): number {
+    let n = 0;
+    for (const [id, s] of this.accountStates) {
+      if (s.touched >= beforeUs || s.debitsPending !== 0n || s.creditsPending !== 0n || s.debitsPosted !== s.creditsPosted) continue;
+      if (s.frozen !== ((s.record.flags & FROZEN) !== 0) || keep(id)) continue;
+      const key = `${s.record.ledger}\u0000${s.record.code}`;
+      let t = this.evicted.get(key);
+      if (t === undefined) this.evicted.set(key, (t = { ledger: s.record.ledger, code: s.record.code, accounts: 0, debitsPosted: 0n, creditsPosted: 0n }));
+      t.accounts++;
+      t.debitsPosted += s.debitsPosted;
+      t.creditsPosted += s.creditsPosted;
+      this.accountStates.delete(id);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Brings an evicted account back with the posted totals storage holds for
+   * it (an evicted account has nothing pending). No-op if it is in memory.
+   */
+  loadAccount(record: AccountRecord, debitsPosted: bigint, creditsPosted: bigint, touchedUs: number): void {
+    if (this.accountStates.has(record.id)) return;
+    const s = new AccountState(record);
+    s.debitsPosted = debitsPosted;
+    s.creditsPosted = creditsPosted;
+    s.touched = touchedUs;
+    this.accountStates.set(record.id, s);
+    const t = this.evicted.get(`${record.ledger}\u0000${record.code}`);
+    if (t !== undefined) {
+      t.accounts--;
+      t.debitsPosted -= debitsPosted;
+      t.creditsPosted -= creditsPosted;
+    }
+  }
+
+  /** Whether an account is in memory. */
+  hasAccount(id: string): boolean {
+    return this.accountStates.has(id);
+  }
+
+  /** Totals of the evicted accounts, per ledger and account code. */
+  evictedTotals(): EvictedTotals[] {
+    return [...this.evicted.values()].filter((t) => t.accounts !== 0 || t.debitsPosted !== 0n || t.creditsPosted !== 0n).map((t) => ({ ...t }));
+  }
+
+  /** Marks accounts as used now (loaded by the writer for a call), so an eviction does not take them before the call runs. */
+  touch(id: string, atUs: number): void {
+    const s = this.accountStates.get(id);
+    if (s !== undefined && s.touched < atUs) s.touched = atUs;
+  }
+
+  // --------------------------------------------------------------- snapshot
+
+  /** The whole state as plain JSON-able data (bigints as decimal strings): restore with Ledger.fromSnapshot. */
+  snapshot(): LedgerSnapshot {
+    if (this.group !== null) throw new Error("cannot snapshot while a group is open");
+    const accounts: LedgerSnapshot["accounts"] = [];
+    for (const s of this.accountStates.values()) {
+      const a = s.record;
+      accounts.push([
+        a.id, a.ledger, a.code, a.ownerId, a.flags, a.userData, a.timestamp,
+        s.debitsPending.toString(), s.debitsPosted.toString(), s.creditsPending.toString(), s.creditsPosted.toString(), s.frozen, s.touched,
+      ]);
+    }
+    const holds: LedgerSnapshot["holds"] = [];
+    for (const h of this.holds.values()) if (h.status === "pending") holds.push(encodeTransfer(h.record));
+    return {
+      format: 1,
+      clock: this.clock,
+      accounts,
+      holds,
+      evicted: this.evictedTotals().map((t) => ({ ...t, debitsPosted: t.debitsPosted.toString(), creditsPosted: t.creditsPosted.toString() })),
+    };
+  }
+
+  /** A ledger from snapshot(); throws on a malformed one. Recent transfers are not part of a snapshot. */
+  static fromSnapshot(snap: LedgerSnapshot, options: LedgerOptions = {}): Ledger {
+    if (snap === null || typeof snap !== "object" || snap.format !== 1) throw new Error("invalid ledger snapshot: format");
+    const ledger = new Ledger(options);
+    ledger.clock = snap.clock;
+    ledger.lastReplayedAccount = snap.clock;
+    ledger.lastReplayedTransfer = snap.clock;
+    for (const row of snap.accounts) {
+      const [id, ledgerName, code, ownerId, flags, userData, timestamp, dp, dP, cp, cP, frozen, touched] = row;
+      const s = new AccountState({ id, ledger: ledgerName, code, ownerId, flags, userData, timestamp });
+      s.debitsPending = BigInt(dp);
+      s.debitsPosted = BigInt(dP);
+      s.creditsPending = BigInt(cp);
+      s.creditsPosted = BigInt(cP);
+      s.frozen = frozen;
+      s.touched = touched;
+      ledger.accountStates.set(id, s);
+    }
+    for (const enc of snap.holds) {
+      const r = decodeTransfer(enc);
+      const dr = ledger.accountStates.get(r.debitAccountId);
+      const cr = ledger.accountStates.get(r.creditAccountId);
+      if (dr === undefined || cr === undefined) throw new Error(`invalid ledger snapshot: hold ${r.id} names an account it lacks`);
+      const hold = new Hold(r, dr, cr, r.timeoutMs === 0 ? 0 : r.timestamp + r.timeoutMs * 1000);
+      ledger.holds.set(r.id, hold);
+      ledger.transfers.set(r.id, r);
+      ledger.noteRecent(r.id);
+      if (r.timeoutMs !== 0) ledger.expiries.push(hold);
+    }
+    for (const t of snap.evicted) {
+      ledger.evicted.set(`${t.ledger}\u0000${t.code}`, { ledger: t.ledger, code: t.code, accounts: t.accounts, debitsPosted: BigInt(t.debitsPosted), creditsPosted: BigInt(t.creditsPosted) });
+    }
+    return ledger;
+  }
+
+  // ----------------------------------------------------------------- replay of calls
+
+  /**
+   * Re-runs a createTransfers call whose results were recorded (the writer's
+   * journal): every input takes its timestamp as it did, inputs recorded as
+   * ok are applied (and must come out ok again), the others change nothing.
+   * So a replay needs no storage look-up for ids the original call found
+   * stored. Throws if an ok input does not replay as ok.
+   */
+  replayTransfers(batch: readonly TransferInput[], nowMs: number, expected: readonly CreateTransferResult[]): CreateTransfersOutcome {
+    if (expected.length !== batch.length) throw new Error("replayTransfers: one recorded result per input");
+    const nowUs = toMicros(nowMs);
+    const records: TransferRecord[] = [];
+    try {
+      this.expireDue(nowUs, records);
+      for (let i = 0; i < batch.length; i++) {
+        const ts = this.tick(nowUs);
+        if (expected[i] !== "ok") continue;
+        const result = this.createTransfer(batch[i] as TransferInput, ts, records);
+        if (result !== "ok") throw new Error(`transfer ${String((batch[i] as TransferInput).id)}: recorded ok, replays as ${result}`);
+      }
+    } catch (err) {
+      this.rollbackTo(records, 0);
+      throw err;
+    }
+    this.remember(records);
+    return { results: expected.slice(), records };
+  }
+
+  /** Re-runs a createAccounts call whose results were recorded; see replayTransfers. */
+  replayAccounts(inputs: readonly AccountInput[], nowMs: number, expected: readonly CreateAccountResult[]): CreateAccountsOutcome {
+    if (expected.length !== inputs.length) throw new Error("replayAccounts: one recorded result per input");
+    const nowUs = toMicros(nowMs);
+    const records: AccountRecord[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      const ts = this.tick(nowUs);
+      if (expected[i] !== "ok") continue;
+      const result = this.createAccount(inputs[i] as AccountInput, ts, records);
+      if (result !== "ok") {
+        for (const r of records) this.accountStates.delete(r.id);
+        throw new Error(`account ${String((inputs[i] as AccountInput).id)}: recorded ok, replays as ${result}`);
+      }
+    }
+    this.remember(records);
+    return { results: expected.slice(), records };
   }
 
   /** Last timestamp assigned or replayed (µs). */
@@ -416,6 +753,17 @@ export class Ledger {
     return records;
   }
 
+  /** Whether a hold is due to expire at `nowMs` (expirePending would record something). */
+  hasDueHolds(nowMs: number): boolean {
+    const nowUs = toMicros(nowMs);
+    const q = this.expiries;
+    for (let h = q.peek(); h !== undefined && h.expiresAt <= nowUs; h = q.peek()) {
+      if (h.status === "pending" && this.holds.get(h.record.id) === h) return true;
+      q.pop(); // a stale entry
+    }
+    return false;
+  }
+
   private expireDue(nowUs: number, out: TransferRecord[]): void {
     const q = this.expiries;
     for (let h = q.peek(); h !== undefined && h.expiresAt <= nowUs; h = q.peek()) {
@@ -443,10 +791,13 @@ export class Ledger {
     };
     h.dr.debitsPending -= p.amount;
     h.cr.creditsPending -= p.amount;
+    h.dr.touched = ts;
+    h.cr.touched = ts;
     h.status = "expired";
     if ((p.flags & CLOSING_DEBIT) !== 0) h.dr.frozen = false;
     if ((p.flags & CLOSING_CREDIT) !== 0) h.cr.frozen = false;
     this.transfers.set(record.id, record);
+    this.noteRecent(record.id);
     out.push(record);
   }
 
@@ -583,6 +934,8 @@ export class Ledger {
       userData,
       timestamp: ts,
     };
+    dr.touched = ts;
+    cr.touched = ts;
     if (kind === "single") {
       dr.debitsPosted += amount;
       cr.creditsPosted += amount;
@@ -596,6 +949,7 @@ export class Ledger {
       if ((flags & CLOSING_CREDIT) !== 0) cr.frozen = true;
     }
     this.transfers.set(id, record);
+    this.noteRecent(id);
     out.push(record);
     return "ok";
   }
@@ -675,6 +1029,8 @@ export class Ledger {
     };
     dr.debitsPending -= p.amount;
     cr.creditsPending -= p.amount;
+    dr.touched = ts;
+    cr.touched = ts;
     if (kind === "post") {
       dr.debitsPosted += amount;
       cr.creditsPosted += amount;
@@ -685,6 +1041,7 @@ export class Ledger {
       if ((p.flags & CLOSING_CREDIT) !== 0) cr.frozen = false;
     }
     this.transfers.set(id, record);
+    this.noteRecent(id);
     out.push(record);
     return "ok";
   }
@@ -826,7 +1183,7 @@ export class Ledger {
 
   /** A stored transfer (including expiry records). */
   lookupTransfer(id: string): TransferRecord | undefined {
-    return this.transfers.get(id);
+    return this.transfers.get(id) ?? this.holds.get(id)?.record;
   }
 
   /** What became of a hold, or undefined if `id` is not a stored pending transfer. */
@@ -842,6 +1199,7 @@ export class Ledger {
    * hold. O(accounts + transfers): for verification, not the hot path.
    */
   invariants(): InvariantReport {
+    if (this.recent !== Infinity) return this.windowInvariants();
     const problems: string[] = [];
     interface Sums {
       dp: bigint;
@@ -925,6 +1283,72 @@ export class Ledger {
       l.dP += s.debitsPosted;
       l.cp += s.creditsPending;
       l.cP += s.creditsPosted;
+    }
+    for (const [ledger, l] of ledgers) {
+      if (l.dP !== l.cP) problems.push(`ledger ${ledger}: posted debits ${l.dP} ≠ posted credits ${l.cP}`);
+      if (l.dp !== l.cp) problems.push(`ledger ${ledger}: pending debits ${l.dp} ≠ pending credits ${l.cp}`);
+    }
+    return { ok: problems.length === 0, problems };
+  }
+
+  /**
+   * Window mode's check, O(accounts + pending holds): pending balances equal
+   * the pending holds, freezes equal the flags and closing holds, limits and
+   * ranges hold, and Σ debits = Σ credits per ledger with the evicted
+   * accounts' totals included. That posted balances equal the replay of every
+   * stored transfer is checked against storage (the writer's verification).
+   */
+  private windowInvariants(): InvariantReport {
+    const problems: string[] = [];
+    const pending = new Map<string, { dp: bigint; cp: bigint; frozen: boolean }>();
+    const of = (id: string) => {
+      let e = pending.get(id);
+      if (e === undefined) pending.set(id, (e = { dp: 0n, cp: 0n, frozen: false }));
+      return e;
+    };
+    for (const [id, h] of this.holds) {
+      if (h.status !== "pending") continue;
+      const r = h.record;
+      if (h.dr !== this.accountStates.get(r.debitAccountId) || h.cr !== this.accountStates.get(r.creditAccountId)) {
+        problems.push(`hold ${id} names an account that is not in memory`);
+        continue;
+      }
+      const d = of(r.debitAccountId);
+      const c = of(r.creditAccountId);
+      d.dp += r.amount;
+      c.cp += r.amount;
+      if ((r.flags & CLOSING_DEBIT) !== 0) d.frozen = true;
+      if ((r.flags & CLOSING_CREDIT) !== 0) c.frozen = true;
+    }
+    const ledgers = new Map<string, { dP: bigint; cP: bigint; dp: bigint; cp: bigint }>();
+    const sum = (ledger: string) => {
+      let l = ledgers.get(ledger);
+      if (l === undefined) ledgers.set(ledger, (l = { dP: 0n, cP: 0n, dp: 0n, cp: 0n }));
+      return l;
+    };
+    for (const s of this.accountStates.values()) {
+      const id = s.record.id;
+      const e = pending.get(id) ?? { dp: 0n, cp: 0n, frozen: false };
+      if (s.debitsPending !== e.dp || s.creditsPending !== e.cp) problems.push(`account ${id}: pending balances differ from its pending holds`);
+      const frozen = (s.record.flags & FROZEN) !== 0 || e.frozen;
+      if (s.frozen !== frozen) problems.push(`account ${id}: frozen is ${s.frozen}, its flags and holds say ${frozen}`);
+      for (const v of [s.debitsPending, s.debitsPosted, s.creditsPending, s.creditsPosted]) {
+        if (v < 0n || v > MAX_AMOUNT) problems.push(`account ${id}: balance ${v} out of range`);
+      }
+      const flags = s.record.flags;
+      if ((flags & DEBITS_MUST_NOT_EXCEED_CREDITS) !== 0 && s.debitsPosted + s.debitsPending > s.creditsPosted) problems.push(`account ${id}: debits exceed credits`);
+      if ((flags & CREDITS_MUST_NOT_EXCEED_DEBITS) !== 0 && s.creditsPosted + s.creditsPending > s.debitsPosted) problems.push(`account ${id}: credits exceed debits`);
+      const l = sum(s.record.ledger);
+      l.dP += s.debitsPosted;
+      l.cP += s.creditsPosted;
+      l.dp += s.debitsPending;
+      l.cp += s.creditsPending;
+    }
+    for (const t of this.evicted.values()) {
+      if (t.accounts < 0 || t.debitsPosted !== t.creditsPosted) problems.push(`evicted ${t.ledger} ${t.code} accounts: totals ${t.debitsPosted}/${t.creditsPosted} over ${t.accounts}`);
+      const l = sum(t.ledger);
+      l.dP += t.debitsPosted;
+      l.cP += t.creditsPosted;
     }
     for (const [ledger, l] of ledgers) {
       if (l.dP !== l.cP) problems.push(`ledger ${ledger}: posted debits ${l.dP} ≠ posted credits ${l.cP}`);

@@ -236,3 +236,14 @@ export function shiftWindow(date: string, slotId: string): ShiftWindow {
 export function shanghaiDate(epochMs: number): string {
   return new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 10);
 }
+
+/** An instant as ISO 8601 in Asia/Shanghai with its offset, e.g. "2026-12-01T08:00:00.000+08:00". */
+export function shanghaiIso(epochMs: number): string {
+  return `${new Date(epochMs + SHANGHAI_OFFSET_MS).toISOString().slice(0, 23)}+08:00`;
+}
+
+/** Paid hours of a slot as a decimal string ("8", "7.5"); every standard slot is paid in whole or half hours. */
+export function paidHours(slot: ShiftSlot): string {
+  const h = slot.paidMinutes / 60;
+  return Number.isInteger(h * 100) ? String(h) : (slot.paidMinutes / 60).toFixed(4);
+}

@@ -8,7 +8,8 @@ import { appendOnlyWeaknesses, grantApplicationRole, migrateDatabase } from "../
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
 import { postgresUrl } from "../helpers/services";
 
-const LEDGER_TABLES = ["ledger_accounts", "ledger_checkpoints", "ledger_transfers"];
+// the ledger's tables and the sequencer's journal (the record every replay starts from)
+const LEDGER_TABLES = ["ledger_accounts", "ledger_checkpoints", "ledger_transfers", "sequencer_journal"];
 
 describe.skipIf(!postgresUrl)("the application's PostgreSQL role (PostgreSQL)", () => {
   const suffix = randomBytes(4).toString("hex");

@@ -71,19 +71,25 @@ export async function behindTriggers(sql: SqlPool, fn: (c: SqlClient) => Promise
 
 /**
  * A pool whose dedicated connections (the writer's session) can lose the
- * answer of an append after it committed, or hold appends until a gate
- * opens: `faults.loseNextAck`, `faults.gate`, and with `loseEvery` every
- * n-th append's answer up to `maxLosses`.
+ * answer of an append after it committed, refuse the next append with an
+ * ERROR (nothing stored), or hold appends until a gate opens:
+ * `faults.loseNextAck`, `faults.refuseNext`, `faults.gate`, and with
+ * `loseEvery` every n-th append's answer up to `maxLosses`.
  */
 export function faultyPool(sql: SqlPool, options: { loseEvery?: number; maxLosses?: number } = {}) {
-  const faults = { loseNextAck: false, gate: undefined as Promise<void> | undefined };
+  const faults = { loseNextAck: false, refuseNext: false, gate: undefined as Promise<void> | undefined };
   let appends = 0;
   let losses = 0;
   const wrap = (conn: SqlClient): SqlClient => ({
     exec: (s) => conn.exec(s),
     async query<R>(text: string, params?: readonly unknown[]) {
-      const isAppend = /INSERT INTO "ledger_(accounts|transfers)"/.test(text);
+      const isAppend = /INSERT INTO "(ledger_accounts|ledger_transfers|sequencer_journal)"/.test(text);
       if (isAppend && faults.gate) await faults.gate;
+      if (isAppend && faults.refuseNext) {
+        // the server answers with an ERROR: the statement's transaction rolled back, nothing is stored
+        faults.refuseNext = false;
+        throw Object.assign(new Error('duplicate key value violates unique constraint "ledger_transfers_shard_id_key"'), { severity: "ERROR", code: "23505" });
+      }
       const r = await conn.query<R>(text, params);
       if (!isAppend) return r;
       appends++;

@@ -220,15 +220,13 @@ describe.each(backends)("ledger writer on $name", (backend) => {
 
   it("rolls a group back when the database refuses it, and keeps going", async () => {
     const shard = newShard();
-    const w = await open(shard);
+    // The server refuses the append with an ERROR (as a unique violation would): nothing of the batch is stored.
+    // (Before the sequencer this test planted a foreign row in the shard; a rebuild now rightly refuses such a shard.)
+    const { pool, faults } = faultyPool(t.db.sql);
+    const w = await open(shard, { sql: pool });
     await w.createAccounts(accounts);
     await w.createTransfers([single("a1", "clearing", "wallet:a", 100n)]);
-    // a row the writer does not know about takes the id the next transfer will use: the insert fails on the unique index
-    await t.db.sql.query(
-      `INSERT INTO ledger_transfers (shard, sequence, timestamp, id, kind, debit_account_id, credit_account_id, amount, ledger, code, flags, timeout_ms, content_hash, chain_hash)
-       VALUES ($1, 1000, 1, 'a2', 'single', 'clearing', 'wallet:a', 1, 'CNY', 'x', 0, 0, 'x', 'x')`,
-      [shard],
-    );
+    faults.refuseNext = true;
     const failed = await w.createTransfers([single("a2", "clearing", "wallet:a", 5n)]).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(LedgerWriteError);
     expect((failed as LedgerWriteError).outcome).toBe("not_written");
@@ -236,6 +234,9 @@ describe.each(backends)("ledger writer on $name", (backend) => {
     expect(w.balances("wallet:a")?.creditsPosted).toBe(100n);
     expect((await w.createTransfers([single("a3", "clearing", "wallet:a", 7n)])).results).toEqual(["ok"]);
     expect(w.balances("wallet:a")?.creditsPosted).toBe(107n);
+    // a2 was never stored: the same id is free
+    expect((await w.createTransfers([single("a2", "clearing", "wallet:a", 5n)])).results).toEqual(["ok"]);
+    expect((await w.verifyChain()).ok).toBe(true);
   });
 });
 

@@ -1,0 +1,43 @@
+/** Builds the exchange module on the shard's sequencer: its service, its routes' options, the committed books for the edge. */
+import type { Config } from "../config";
+import type { SqlClient } from "../infra/db";
+import type { Clock } from "../shared/clock";
+import type { NewId } from "../shared/ids";
+import type { BookView, Sequencer } from "../sequencer";
+import type { ExchangeSettings } from "./exchange.core";
+import { createExchangeRepository } from "./exchange.repository";
+import { createExchangeService } from "./exchange.service";
+
+/** The exchange's rules from the configuration (the sequencer journals them when they change). */
+export function exchangeSettingsOf(config: Pick<Config, "exchange" | "platformFeeRate">): ExchangeSettings {
+  const e = config.exchange;
+  return {
+    feeRate: config.platformFeeRate,
+    tickFen: e.tickFen,
+    maxRateFen: e.maxRateFen,
+    horizonDays: e.horizonDays,
+    minLeadMs: e.minLeadMinutes * 60_000,
+    staffingLeadMs: e.staffingLeadMinutes * 60_000,
+  };
+}
+
+export interface ExchangeModuleDeps {
+  sql: SqlClient;
+  sequencer: Sequencer;
+  clock: Clock;
+  newId: NewId;
+}
+
+/** The exchange: markets, orders with pre-trade escrow, contracts. Writes nothing at start-up. */
+export async function createExchangeModule(deps: ExchangeModuleDeps) {
+  const { sequencer } = deps;
+  const service = createExchangeService({ repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId });
+  return {
+    service,
+    /** A market's committed book ({ market, bookSeq, seq, demand, supply }): the WebSocket's snapshot, the same as GET /v1/markets/:market/book. */
+    book: (market: string): BookView => sequencer.book(market),
+    /** Cancels every open offer of a supplier (turned black, licence lost); resolves with how many. */
+    cancelOffersOf: (supplierId: string, reason: string) => service.cancelOffersOf(supplierId, reason),
+  };
+}
+export type ExchangeModule = Awaited<ReturnType<typeof createExchangeModule>>;
