@@ -4,6 +4,7 @@
  */
 import Fastify, { type FastifyInstance } from "fastify";
 import cookie from "@fastify/cookie";
+import websocket from "@fastify/websocket";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
@@ -25,13 +26,14 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { webRoutes } from "./web";
+import { tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
-import { createLocalBus, type Bus } from "./infra/bus";
+import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
 import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
 import { createPaymentsModule, paymentsRoutes } from "./payments";
 import { newId, type NewId } from "./shared/ids";
+import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 
 export interface AppDeps {
   config: Config;
@@ -42,8 +44,10 @@ export interface AppDeps {
   notifier?: Notifier;
   /** Where the log goes (tests capture it); stdout by default. */
   logStream?: DestinationStream;
-  /** where committed domain events go (the realtime module wraps it for Redis fan-out); default: an in-process bus. */
+  /** Where committed domain events go; default: the process's bus (through Redis pub/sub when `redis` is given). */
   bus?: Bus;
+  /** Where the stream's book snapshots come from; default: the exchange's committed books (tests may stand in their own). */
+  books?: BookSource;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -96,7 +100,9 @@ export async function buildApp(deps: AppDeps) {
     // A public route needs no credential: no lock beside it in /docs.
     if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
-  const bus = deps.bus ?? createLocalBus((err, event) => app.log.error({ err, type: event.type }, "bus: a subscriber failed"));
+  // Committed events reach every process's subscribers (WebSocket clients among them): in-process, or through Redis pub/sub.
+  const eventBus = deps.bus ? undefined : await createEventBus({ redis: deps.redis, prefix: config.redisPrefix, nodeId: ids("node"), log: app.log });
+  const bus = deps.bus ?? eventBus!;
   // The shard's sequencer: the single writer of orders, contracts and the ledger, books and balances in memory,
   // batches committed before acknowledging; opening verifies the stored chain and replays the journal after the
   // newest snapshot, and refuses a ledger that does not verify.
@@ -148,6 +154,15 @@ export async function buildApp(deps: AppDeps) {
   await app.register(swaggerUi, { routePrefix: "/docs", uiConfig: { docExpansion: "list" } });
 
   await app.register(cookie);
+  const metrics = installMetrics(app);
+  const realtime = createRealtimeModule({
+    bus, books: deps.books ?? exchange, redis: deps.redis, clock, log: app.log, metrics,
+    settings: { redisPrefix: config.redisPrefix, ...config.stream },
+  });
+  // Sockets close (1001, going away) before the server stops listening: this hook precedes the plugin's own.
+  app.addHook("preClose", async () => realtime.close());
+  app.addHook("onClose", async () => eventBus?.close());
+  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
   await app.register(rateLimit, {
     global: true,
     max: config.rateLimit.max,
@@ -177,8 +192,8 @@ export async function buildApp(deps: AppDeps) {
       await authFailures(req);
     },
   };
+  // After the WebSocket plugin: its hook marks an upgrade before authentication can refuse it, so a refused upgrade's socket is closed.
   installAuth(app, auth, guard);
-  const metrics = installMetrics(app);
   idempotency.install(app);
 
   app.get("/health", {
@@ -222,8 +237,10 @@ export async function buildApp(deps: AppDeps) {
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
   await app.register(exchangeRoutes, { exchange: exchange.service });
+  await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
+  await app.register(tradeRoutes);
   await app.register(webRoutes);
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, sequencer, exchange, bus, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, sequencer, exchange, bus, realtime, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

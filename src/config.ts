@@ -20,6 +20,10 @@ export interface Config {
   readonly databasePoolSize: number;
   /** Redis URL; absent means in-process bus and in-memory rate limits. */
   readonly redisUrl: string | undefined;
+  /** Prefix of Shiftex's Redis keys and channels, so deployments (or test runs) can share one Redis. */
+  readonly redisPrefix: string;
+  /** The WebSocket stream (GET /v1/stream). */
+  readonly stream: { readonly maxBufferedBytes: number; readonly maxSubscriptions: number };
   /** Where the embedded database and other local state live. */
   readonly dataDir: string;
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -270,6 +274,12 @@ function oneOf<T extends string>(env: Env, name: string, values: readonly T[], f
   return raw as T;
 }
 
+function redisPrefix(env: Env): string {
+  const raw = str(env, "REDIS_PREFIX") ?? "shiftex:";
+  if (!/^[A-Za-z0-9:_.-]{1,64}$/.test(raw)) throw new ConfigError("REDIS_PREFIX", `must be 1 to 64 letters, digits, ':', '_', '.' or '-', got "${raw}"`);
+  return raw;
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
@@ -338,6 +348,11 @@ export function loadConfig(env: Env): Config {
     databaseOwnerUrl,
     databasePoolSize: int(env, "DATABASE_POOL_SIZE", 20, 2, 1000),
     redisUrl: url(env, "REDIS_URL", ["redis:", "rediss:"]),
+    redisPrefix: redisPrefix(env),
+    stream: {
+      maxBufferedBytes: int(env, "STREAM_MAX_BUFFERED_BYTES", 1024 * 1024, 16 * 1024, 256 * 1024 * 1024),
+      maxSubscriptions: int(env, "STREAM_MAX_SUBSCRIPTIONS", 64, 1, 10_000),
+    },
     dataDir: path.resolve(str(env, "DATA_DIR") ?? "data"),
     logLevel: logLevel as Config["logLevel"],
     devMode,
@@ -430,6 +445,7 @@ export const CONFIG_VARIABLES = [
   "DATABASE_OWNER_URL", "DATABASE_POOL_SIZE", "LEDGER_SHARD", "LEDGER_BATCH_SIZE", "LEDGER_CHECKPOINT_INTERVAL_MS",
   "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
   "PAYMENT_MAX_FEN", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
+  "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",
   "EXCHANGE_TICK_FEN", "EXCHANGE_MAX_RATE_FEN", "EXCHANGE_HORIZON_DAYS", "EXCHANGE_MIN_LEAD_MINUTES", "EXCHANGE_STAFFING_LEAD_MINUTES",
   "SEQUENCER_SNAPSHOT_EVERY", "SEQUENCER_RECENT_IDS", "SEQUENCER_TICK_MS",
 ] as const;

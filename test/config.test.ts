@@ -40,6 +40,9 @@ describe("config", () => {
     ["LEDGER_SIGNING_KEY", "-----BEGIN PRIVATE KEY-----\nnope\n-----END PRIVATE KEY-----"],
     ["LEDGER_PREVIOUS_PUBLIC_KEYS", "abc,def"],
     ["LEDGER_VERIFY_ON_START", "never"],
+    ["REDIS_PREFIX", "shiftex events"],
+    ["STREAM_MAX_BUFFERED_BYTES", "1024"],
+    ["STREAM_MAX_SUBSCRIPTIONS", "0"],
   ])("refuses %s=%s naming the variable", (name, value) => {
     let caught: unknown;
     try {
@@ -152,6 +155,12 @@ describe("config", () => {
     expect(c.ledger.previousPublicKeys.map(keyIdOf)).toEqual([keyIdOf(pair.publicKey), keyIdOf(fromHex)]);
     expect(c.ledger).toMatchObject({ shard: "cq-1", batchSize: 1000, checkpointIntervalMs: 5000, verifyOnStart: "full" });
     expect(c).toMatchObject({ databaseOwnerUrl: "postgres://owner@db/x", databasePoolSize: 8 });
+  });
+
+  it("reads the stream settings and the Redis prefix", () => {
+    expect(loadConfig({})).toMatchObject({ redisPrefix: "shiftex:", stream: { maxBufferedBytes: 1048576, maxSubscriptions: 64 } });
+    const c = loadConfig({ REDIS_PREFIX: "staging:shiftex:", STREAM_MAX_BUFFERED_BYTES: "65536", STREAM_MAX_SUBSCRIPTIONS: "8" });
+    expect(c).toMatchObject({ redisPrefix: "staging:shiftex:", stream: { maxBufferedBytes: 65536, maxSubscriptions: 8 } });
   });
 
   it("stops the process at start-up with a message naming the bad variable", () => {

@@ -1,2 +1,4 @@
 /** Web pages: the worker's login and home (more pages join them in later issues). */
 export { webRoutes } from "./web.routes";
+/** The trading pages of enterprises and agencies (/trade…). */
+export { tradeRoutes } from "./trade.routes";

@@ -30,6 +30,8 @@ export interface TestAppOptions {
   database?: TestDatabase;
   /** Wraps the database the app gets (fault injection); the test database itself is unchanged. */
   wrapDatabase?: (db: import("../../src/infra/db").Database) => import("../../src/infra/db").Database;
+  /** book snapshots for the stream (until the exchange module is wired in). */
+  books?: import("../../src/realtime").BookSource;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
@@ -38,7 +40,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
   const sentCodes: { phone: string; code: string }[] = [];
   const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
   const db = options.wrapDatabase ? options.wrapDatabase(database.db) : database.db;
-  const built = await buildApp({ config, db, notifier, redis: options.redis, ...(options.clock ? { clock: options.clock } : {}) });
+  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.clock ? { clock: options.clock } : {}) });
   const demo = await seedDemo({ ...built.services, secret: config.sessionSecret });
   await built.app.listen({ port: 0, host: "127.0.0.1" });
   const address = built.app.server.address();
