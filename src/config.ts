@@ -7,6 +7,7 @@ import { isIP } from "node:net";
 import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import path from "node:path";
 import { developmentSigningKey, ed25519KeyFromSeed } from "./ledger/ledger.checkpoint";
+import { contractSettingsProblems, type ContractSettings, type Rounding } from "../machines";
 
 export interface Config {
   readonly env: "development" | "production" | "test";
@@ -68,6 +69,8 @@ export interface Config {
   readonly ledger: LedgerConfig;
   /** The exchange's rules and its sequencer's memory and snapshots. */
   readonly exchange: ExchangeConfig;
+  /** The contract runtime: deadlines and terms every new contract runs under (shown to users), and its loops. */
+  readonly contracts: ContractsConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
   /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
@@ -115,6 +118,29 @@ export interface ExchangeConfig {
   readonly recentIds: number;
   /** How often the sequencer's clock ticks (expiries of holds and orders), ms. */
   readonly tickMs: number;
+}
+
+export interface ContractsConfig {
+  /** Seats can be (re)assigned until shift start − this; seats still empty then are refunded. */
+  readonly staffingDeadlineMinutes: number;
+  /** Named workers confirm by shift start − this (never before the staffing deadline). */
+  readonly confirmDeadlineMinutes: number;
+  /** A confirmed worker not checked in by shift start + this is a no-show. */
+  readonly noShowGraceMinutes: number;
+  /** The enterprise approves or disputes hours until shift end + this; silence approves. */
+  readonly approvalWindowMinutes: number;
+  /** An enterprise cancelling at least this long before the start pays nothing. */
+  readonly freeCancellationNoticeMinutes: number;
+  /** A later enterprise cancellation pays the supplier this many minutes at the trade rate per staffed seat. */
+  readonly lateCancellationFeeMinutes: number;
+  /** Worked time is counted in whole units of this many minutes. */
+  readonly hoursRoundingUnitMinutes: number;
+  /** How a worked span is rounded to the unit. */
+  readonly hoursRounding: Rounding;
+  /** How often due durable timers are looked for, ms. */
+  readonly timerPollMs: number;
+  /** How often effects left pending (ledger unavailable, a crash) are retried and missed contracts started, ms. */
+  readonly sweepMs: number;
 }
 
 export class ConfigError extends Error {
@@ -280,6 +306,59 @@ function redisPrefix(env: Env): string {
   return raw;
 }
 
+/** The contract runtime's settings; the machines' own checks name the variable at fault. */
+function contractsConfig(env: Env, staffingLeadMinutes: number): ContractsConfig {
+  const WEEK = 7 * 24 * 60;
+  const c: ContractsConfig = {
+    staffingDeadlineMinutes: int(env, "CONTRACT_STAFFING_DEADLINE_MINUTES", 60, 0, WEEK),
+    confirmDeadlineMinutes: int(env, "CONTRACT_CONFIRM_DEADLINE_MINUTES", 30, 0, WEEK),
+    noShowGraceMinutes: int(env, "CONTRACT_NO_SHOW_GRACE_MINUTES", 30, 0, 24 * 60),
+    approvalWindowMinutes: int(env, "CONTRACT_APPROVAL_WINDOW_MINUTES", 24 * 60, 1, 30 * 24 * 60),
+    freeCancellationNoticeMinutes: int(env, "CONTRACT_FREE_CANCELLATION_NOTICE_MINUTES", 24 * 60, 0, 30 * 24 * 60),
+    lateCancellationFeeMinutes: int(env, "CONTRACT_LATE_CANCELLATION_FEE_MINUTES", 240, 0, 24 * 60),
+    hoursRoundingUnitMinutes: int(env, "HOURS_ROUNDING_UNIT_MINUTES", 15, 1, 60),
+    hoursRounding: oneOf(env, "HOURS_ROUNDING", ["down", "up", "nearest"] as const, "down"),
+    timerPollMs: int(env, "CONTRACT_TIMER_POLL_MS", 1000, 10, 3_600_000),
+    sweepMs: int(env, "CONTRACT_SWEEP_MS", 10_000, 100, 3_600_000),
+  };
+  // A fill can come as late as the exchange's staffing lead before the start: the contract must still have time to staff it.
+  if (c.staffingDeadlineMinutes >= staffingLeadMinutes) {
+    throw new ConfigError(
+      "CONTRACT_STAFFING_DEADLINE_MINUTES",
+      `must be less than EXCHANGE_STAFFING_LEAD_MINUTES (${staffingLeadMinutes}): a contract filled at the last moment the exchange allows would have no time to name its workers; got ${c.staffingDeadlineMinutes}`,
+    );
+  }
+  const VARIABLE: Record<string, string> = {
+    staffingDeadlineBeforeStartMs: "CONTRACT_STAFFING_DEADLINE_MINUTES",
+    confirmDeadlineBeforeStartMs: "CONTRACT_CONFIRM_DEADLINE_MINUTES",
+    noShowGraceMs: "CONTRACT_NO_SHOW_GRACE_MINUTES",
+    approvalWindowMs: "CONTRACT_APPROVAL_WINDOW_MINUTES",
+    freeCancellationNoticeMs: "CONTRACT_FREE_CANCELLATION_NOTICE_MINUTES",
+    lateCancellationFeeMinutes: "CONTRACT_LATE_CANCELLATION_FEE_MINUTES",
+    hoursRule: "HOURS_ROUNDING_UNIT_MINUTES",
+  };
+  const problem = contractSettingsProblems(contractSettingsOf(c))[0];
+  if (problem !== undefined) {
+    const key = Object.keys(VARIABLE).find((k) => problem.startsWith(k)) ?? "hoursRule";
+    throw new ConfigError(VARIABLE[key]!, problem.replace(/BeforeStartMs/g, " (minutes before the start)"));
+  }
+  return Object.freeze(c);
+}
+
+/** The machines' settings (milliseconds) from the configuration (minutes). */
+export function contractSettingsOf(c: ContractsConfig): ContractSettings {
+  const MIN = 60_000;
+  return {
+    staffingDeadlineBeforeStartMs: c.staffingDeadlineMinutes * MIN,
+    confirmDeadlineBeforeStartMs: c.confirmDeadlineMinutes * MIN,
+    noShowGraceMs: c.noShowGraceMinutes * MIN,
+    approvalWindowMs: c.approvalWindowMinutes * MIN,
+    freeCancellationNoticeMs: c.freeCancellationNoticeMinutes * MIN,
+    lateCancellationFeeMinutes: c.lateCancellationFeeMinutes,
+    hoursRule: { unitMinutes: c.hoursRoundingUnitMinutes, rounding: c.hoursRounding },
+  };
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
@@ -309,6 +388,7 @@ export function loadConfig(env: Env): Config {
   const tickFen = int(env, "EXCHANGE_TICK_FEN", 50, 1, 100_000);
   const maxRateFen = int(env, "EXCHANGE_MAX_RATE_FEN", 50_000, 1, 10_000_000);
   if (maxRateFen < tickFen) throw new ConfigError("EXCHANGE_MAX_RATE_FEN", `must be at least EXCHANGE_TICK_FEN (${tickFen}), got ${maxRateFen}`);
+  const contracts = contractsConfig(env, staffingLeadMinutes);
   const port = int(env, "PORT", 3000, 0, 65535);
   const host = str(env, "HOST") ?? "127.0.0.1";
   const devMode = bool(env, "DEV_MODE", !production);
@@ -417,6 +497,7 @@ export function loadConfig(env: Env): Config {
       recentIds: int(env, "SEQUENCER_RECENT_IDS", 100_000, 1000, 100_000_000),
       tickMs: int(env, "SEQUENCER_TICK_MS", 1000, 10, 3_600_000),
     },
+    contracts,
     stripe: {
       secretKey: str(env, "STRIPE_SECRET_KEY"),
       apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
@@ -448,6 +529,9 @@ export const CONFIG_VARIABLES = [
   "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",
   "EXCHANGE_TICK_FEN", "EXCHANGE_MAX_RATE_FEN", "EXCHANGE_HORIZON_DAYS", "EXCHANGE_MIN_LEAD_MINUTES", "EXCHANGE_STAFFING_LEAD_MINUTES",
   "SEQUENCER_SNAPSHOT_EVERY", "SEQUENCER_RECENT_IDS", "SEQUENCER_TICK_MS",
+  "CONTRACT_STAFFING_DEADLINE_MINUTES", "CONTRACT_CONFIRM_DEADLINE_MINUTES", "CONTRACT_NO_SHOW_GRACE_MINUTES",
+  "CONTRACT_APPROVAL_WINDOW_MINUTES", "CONTRACT_FREE_CANCELLATION_NOTICE_MINUTES", "CONTRACT_LATE_CANCELLATION_FEE_MINUTES",
+  "HOURS_ROUNDING_UNIT_MINUTES", "HOURS_ROUNDING", "CONTRACT_TIMER_POLL_MS", "CONTRACT_SWEEP_MS",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

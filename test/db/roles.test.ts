@@ -8,8 +8,9 @@ import { appendOnlyWeaknesses, grantApplicationRole, migrateDatabase } from "../
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
 import { postgresUrl } from "../helpers/services";
 
-// the ledger's tables and the sequencer's journal (the record every replay starts from)
-const LEDGER_TABLES = ["ledger_accounts", "ledger_checkpoints", "ledger_transfers", "sequencer_journal"];
+// the append-only tables: the ledger's, the sequencer's journal (the record every replay starts from), and the contract
+// runtime's event log, seat settlements and trust events
+const LEDGER_TABLES = ["contract_trust_events", "ledger_accounts", "ledger_checkpoints", "ledger_transfers", "seat_settlements", "sequencer_journal", "workflow_events"];
 
 describe.skipIf(!postgresUrl)("the application's PostgreSQL role (PostgreSQL)", () => {
   const suffix = randomBytes(4).toString("hex");
