@@ -25,6 +25,11 @@ export function supplierPayableAccountId(organisationId: string, ledger = CNY): 
   return `supplier_payable:${organisationId}:${ledger}`;
 }
 
+/** What the platform owes an independent worker (no supplier) for approved work, net of withholding. */
+export function workerPayableAccountId(workerId: string, ledger = CNY): string {
+  return `worker_payable:${workerId}:${ledger}`;
+}
+
 /** Money owned by customers: it may never go below zero, holds included. */
 const CUSTOMER_FLAGS = AccountFlags.debitsMustNotExceedCredits;
 
@@ -34,6 +39,10 @@ export function walletAccount(organisationId: string, ledger = CNY): AccountInpu
 
 export function supplierPayableAccount(organisationId: string, ledger = CNY): AccountInput {
   return { id: supplierPayableAccountId(organisationId, ledger), ledger, code: "supplier_payable", ownerId: organisationId, flags: CUSTOMER_FLAGS };
+}
+
+export function workerPayableAccount(workerId: string, ledger = CNY): AccountInput {
+  return { id: workerPayableAccountId(workerId, ledger), ledger, code: "worker_payable", ownerId: workerId, flags: CUSTOMER_FLAGS };
 }
 
 /** The platform accounts of a ledger; clearing mirrors the bank account and so has no limit. */

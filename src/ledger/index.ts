@@ -61,7 +61,19 @@ export type { Checkpoint, CheckpointCheck, CheckpointFields, PublishedKey } from
 /** Verification of the stored chain against the checkpoints (full, or incremental from the newest). */
 export { verifyStoredChain } from "./ledger.verifier";
 /** Ledger account ids and definitions: wallets, supplier payables, platform accounts. */
-export { CNY, PLATFORM_ACCOUNTS, platformAccountId, platformAccounts, walletAccountId, walletAccount, supplierPayableAccountId, supplierPayableAccount, type PlatformAccountCode } from "./accounts";
+export {
+  CNY,
+  PLATFORM_ACCOUNTS,
+  platformAccountId,
+  platformAccounts,
+  walletAccountId,
+  walletAccount,
+  supplierPayableAccountId,
+  supplierPayableAccount,
+  workerPayableAccountId,
+  workerPayableAccount,
+  type PlatformAccountCode,
+} from "./accounts";
 /** The single writer of a ledger shard is the shard's sequencer (src/sequencer): group commit, acks after COMMIT, rebuild on start, committed reads. */
 export {
   LedgerCorruptError,

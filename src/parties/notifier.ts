@@ -11,6 +11,8 @@ export type CodePurpose = "login" | "phone_change";
 
 export interface Notifier {
   sendOneTimeCode(phone: string, code: string, purpose?: CodePurpose): Promise<void>;
+  /** A notice about the worker's shifts (offered, approved, …); adapters without it deliver none. */
+  sendNotice?(phone: string, text: string): Promise<void>;
 }
 
 /** "+8613923000007" → "+86139****0007": enough to tell phones apart in a log, not enough to call one. */
@@ -33,6 +35,9 @@ export function createLogNotifier(log: (msg: string, fields: Record<string, unkn
   return {
     async sendOneTimeCode(phone, _code, purpose = "login") {
       log("one-time code not delivered: no NOTIFIER_URL is configured", { phone: maskPhone(phone), purpose });
+    },
+    async sendNotice(phone) {
+      log("notice not delivered: no NOTIFIER_URL is configured (the worker's page shows it)", { phone: maskPhone(phone) });
     },
   };
 }
@@ -93,7 +98,20 @@ export function createWebhookNotifier(options: WebhookNotifierOptions): Notifier
     }
   }
 
+  async function deliver(phone: string, text: string): Promise<void> {
+    const body = JSON.stringify({ phone, text });
+    const delivery = randomUUID();
+    for (let i = 0; ; i++) {
+      const outcome = await attempt(body, delivery);
+      if (outcome === "ok") return;
+      if (outcome === "fail") throw new NotifierError(`the notifier webhook refused the message (delivery ${delivery})`);
+      if (i >= options.retries) throw new NotifierError(`the notifier webhook did not take the message after ${i + 1} attempts (delivery ${delivery})`);
+      await sleep(backoffMs * 2 ** i);
+    }
+  }
+
   return {
+    sendNotice: deliver,
     async sendOneTimeCode(phone, code, purpose = "login") {
       const body = JSON.stringify({ phone, text: oneTimeCodeText(code, purpose, options.otpTtlSeconds) });
       const delivery = randomUUID();

@@ -248,6 +248,11 @@ export function createStreamService(deps: StreamServiceDeps): StreamService {
       if (e.supplierId !== e.enterpriseId) fanOut(`executions:${e.supplierId}`, "executions", e);
     }),
     bus.subscribe("shift.offered", (e) => fanOut(`shifts:${e.workerId}`, "shifts", e)),
+    bus.subscribe("workflow.changed", (e) => {
+      if (e.workerId !== null) fanOut(`shifts:${e.workerId}`, "shifts", e);
+      fanOut(`executions:${e.enterpriseId}`, "executions", e);
+      if (e.supplierId !== e.enterpriseId) fanOut(`executions:${e.supplierId}`, "executions", e);
+    }),
   ];
 
   return {

@@ -77,5 +77,21 @@ export interface ShiftOffered extends Base {
   readonly market: string;
 }
 
-export type DomainEvent = BookChanged | TradeEvent | ExecutionEvent | ContractCreated | ShiftOffered;
+/**
+ * A contract's or a worker-shift's workflow moved (the contract runtime): to the worker's `shifts` channel and
+ * to both organisations' `executions`, so pages refresh what they show. `seq` is the machine's version.
+ */
+export interface WorkflowChanged extends Base {
+  readonly type: "workflow.changed";
+  readonly machine: "contract" | "shift";
+  readonly contractId: string;
+  readonly shiftId: string | null;
+  readonly seat: number | null;
+  readonly workerId: string | null;
+  readonly enterpriseId: string;
+  readonly supplierId: string;
+  readonly state: string;
+}
+
+export type DomainEvent = BookChanged | TradeEvent | ExecutionEvent | ContractCreated | ShiftOffered | WorkflowChanged;
 export type DomainEventType = DomainEvent["type"];

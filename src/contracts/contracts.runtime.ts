@@ -1,0 +1,575 @@
+/**
+ * The contract runtime: the loop around the pure machines (machines/).
+ *
+ *   load {snapshot, version} → step(snapshot, event) → if accepted, in ONE transaction: store the snapshot
+ *   (version + 1, optimistic check), append the event to the machine's log, put the effects into the
+ *   outbox by id, replace the machine's durable timers → after COMMIT, run the outbox.
+ *
+ * Effects:
+ * - messages between machines (`shift.send`, `contract.send`) are delivered by a step of the receiving
+ *   machine whose transaction also marks the message done, so each is delivered exactly once;
+ * - `shift.create` runs inside the contract step that named the worker, with the no-double-booking check
+ *   (the worker's row locked, the person's booked shifts across every supplier looked up), so two
+ *   assignments of one person cannot both pass;
+ * - money (`ledger.*`) goes to the sequencer as linked transfers whose ids derive from the effect id
+ *   (settlement.ts): run again after a crash or an unknown outcome, they answer `exists`;
+ * - trust records and notifications are rows written with the effect's done mark; notices then go out
+ *   through the notifier port and every change reaches the WebSocket through the bus;
+ * - `contract.closed` closes the workflow only once the contract's money effects ran and its escrow is zero.
+ *
+ * Durable timers are rows claimed with FOR UPDATE SKIP LOCKED; the event a timer fires is the one stored
+ * (its instant is its due time), so a timer that fires late, twice or after it became obsolete changes
+ * nothing: the machine ignores an event it cannot take, and the timer row goes.
+ */
+import {
+  startContract,
+  startWorkerShift,
+  stepContract,
+  stepWorkerShift,
+  contractMachine,
+  workerShiftMachine,
+  type ContractEvent,
+  type ContractInput,
+  type ContractSettings,
+  type Effect,
+  type PersistedContract,
+  type PersistedWorkerShift,
+  type SeatMoneyEffect,
+  type Stepped,
+  type WorkerShiftEvent,
+  type WorkerShiftInput,
+} from "../../machines";
+import type { Bus } from "../infra/bus";
+import type { SqlClient } from "../infra/db";
+import {
+  accountStands,
+  platformAccountId,
+  platformAccounts,
+  supplierPayableAccount,
+  supplierPayableAccountId,
+  transferStands,
+  walletAccount,
+  walletAccountId,
+  workerPayableAccount,
+  workerPayableAccountId,
+  type AccountInput,
+  type AccountSnapshot,
+  type CreateAccountsOutcome,
+  type CreateTransfersOutcome,
+  type TransferInput,
+} from "../ledger";
+import { parseMarketId, shanghaiIso, shiftSlotById, type Notifier } from "../parties";
+import type { Clock } from "../shared/clock";
+import { DomainError } from "../shared/errors";
+import type { ContractsRepository, MachineKind, OutboxRow, ShiftRow, WorkflowRow } from "./contracts.repository";
+import { seatAmounts, seatTransfers, type Payee, type SeatTerms } from "./settlement";
+import { noticeText } from "./notices";
+
+/** What the runtime needs of the ledger's single writer (the sequencer). */
+export interface ContractsLedgerPort {
+  createAccounts(inputs: AccountInput[]): Promise<CreateAccountsOutcome>;
+  createTransfers(batch: TransferInput[]): Promise<CreateTransfersOutcome>;
+  lookupAccount(id: string): AccountSnapshot | undefined;
+}
+
+export interface RuntimeLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface RuntimeDeps {
+  repo: ContractsRepository;
+  ledger: ContractsLedgerPort;
+  clock: Clock;
+  bus: Bus;
+  notifier: Notifier;
+  /** The terms every new contract runs under (it keeps its own copy). */
+  settings: ContractSettings;
+  /** Income tax withheld from an independent worker's pay, decimal fraction. */
+  taxRate: string;
+  log: RuntimeLog;
+}
+
+/** A worker-shift holds its worker's time in these states (the no-double-booking check counts them). */
+const BOOKED = new Set(["assigned", "confirmed", "checkedIn", "checkedOut", "disputed", "approved", "resolved"]);
+
+type AnySnapshot = PersistedContract | PersistedWorkerShift;
+type AnyStepped = Stepped<AnySnapshot, { id: string; dueAt: number; event: unknown }>;
+
+/** A loaded machine: its row (workflow or shift) and snapshot. */
+export type Loaded =
+  | { readonly kind: "contract"; readonly row: WorkflowRow; readonly snapshot: PersistedContract }
+  | { readonly kind: "shift"; readonly row: ShiftRow; readonly snapshot: PersistedWorkerShift };
+
+/** What applying an event did. */
+export interface Applied {
+  readonly accepted: boolean;
+  /** The machine as it stands after the attempt (the new snapshot when accepted). */
+  readonly snapshot: AnySnapshot;
+  readonly version: number;
+}
+
+/** A step lost the optimistic race: load again and retry. */
+class Stale extends Error {}
+/** A message was already delivered by another runner. */
+class AlreadyDelivered extends Error {}
+
+const MAX_ATTEMPTS = 10;
+
+function step(kind: MachineKind, snapshot: unknown, event: unknown): AnyStepped {
+  return (kind === "contract"
+    ? stepContract(snapshot as PersistedContract, event as ContractEvent)
+    : stepWorkerShift(snapshot as PersistedWorkerShift, event as WorkerShiftEvent)) as unknown as AnyStepped;
+}
+
+/** Outbox ids: notifications may legitimately repeat (a seat declined twice), so theirs carry the step's version. */
+function outboxId(effect: Effect, version: number): string {
+  return effect.type === "notify" ? `${effect.id}#${version}` : effect.id;
+}
+
+function machineVersion(kind: MachineKind): string {
+  return String((kind === "contract" ? contractMachine : workerShiftMachine).version ?? "1");
+}
+
+export function createContractsRuntime(deps: RuntimeDeps) {
+  const { repo, ledger, clock, bus, log } = deps;
+  const now = () => clock.now().getTime();
+
+  async function load(kind: MachineKind, id: string, client?: SqlClient): Promise<Loaded | undefined> {
+    if (kind === "contract") {
+      const row = await repo.workflow(id, client);
+      return row === undefined ? undefined : { kind, row, snapshot: row.snapshot as PersistedContract };
+    }
+    const row = await repo.shift(id, client);
+    return row === undefined ? undefined : { kind, row, snapshot: row.snapshot as PersistedWorkerShift };
+  }
+
+  /** Publishes a machine's change to the bus (pages refresh; the worker's `shifts` channel, both organisations' `executions`). */
+  function publish(kind: MachineKind, snapshot: AnySnapshot, version: number, at: number): void {
+    const c = snapshot.context as unknown as Record<string, unknown>;
+    bus.publish({
+      type: "workflow.changed",
+      seq: version,
+      at: shanghaiIso(at),
+      machine: kind,
+      contractId: String(c["contractId"]),
+      shiftId: kind === "shift" ? String(c["shiftId"]) : null,
+      seat: kind === "shift" ? Number(c["seat"]) : null,
+      workerId: kind === "shift" ? String(c["workerId"]) : null,
+      enterpriseId: String(c["enterpriseId"]),
+      supplierId: String(c["supplierId"]),
+      state: String(snapshot.value),
+    });
+  }
+
+  /**
+   * Starts a worker-shift inside the contract step that named its worker: locks the worker, refuses a person
+   * already booked for an overlapping shift anywhere on the exchange, stores the shift's first snapshot,
+   * its effects and timers. Throws DomainError (and so rolls the whole step back) on a double booking.
+   */
+  async function createShift(tx: SqlClient, input: WorkerShiftInput, at: number, published: (() => void)[]): Promise<void> {
+    if (await repo.shift(input.shiftId, tx)) return;
+    const worker = await repo.lockWorker(tx, input.workerId);
+    if (worker === undefined) throw new DomainError("validation_failed", `worker ${input.workerId} does not exist`, { field: "/body/workerId" });
+    const clash = await repo.overlappingShift(tx, worker.identityHash, input.shiftStart, input.shiftEnd);
+    if (clash !== undefined) {
+      throw new DomainError("conflict", "this person is already booked for an overlapping shift on the exchange (through this or another supplier)", {
+        field: "/body/workerId",
+        reason: "double_booking",
+      });
+    }
+    const r = startWorkerShift(input);
+    await repo.insertShift(tx, {
+      shiftId: input.shiftId,
+      contractId: input.contractId,
+      seat: input.seat,
+      workerId: input.workerId,
+      identityHash: worker.identityHash,
+      enterpriseId: input.enterpriseId,
+      supplierId: input.supplierId,
+      independent: worker.supplierId === null,
+      shiftStart: input.shiftStart,
+      shiftEnd: input.shiftEnd,
+      input,
+      snapshot: r.snapshot,
+      machineVersion: machineVersion("shift"),
+      state: String(r.snapshot.value),
+      booked: BOOKED.has(String(r.snapshot.value)),
+      at,
+    });
+    await repo.insertEffects(tx, input.shiftId, r.effects.map((e) => ({ effectId: outboxId(e, 1), type: e.type, effect: e })), at);
+    await repo.replaceTimers(tx, "shift", input.shiftId, r.timers);
+    published.push(() => publish("shift", r.snapshot, 1, at));
+  }
+
+  /** Stores an accepted step (see the header): throws Stale when the row moved on. */
+  async function commit(tx: SqlClient, m: Loaded, r: AnyStepped, event: { at: number }, deliver: string | undefined, published: (() => void)[]): Promise<number> {
+    const at = now();
+    const version = m.row.version;
+    const state = String(r.snapshot.value);
+    const stored = await repo.storeStep(tx, {
+      kind: m.kind,
+      machineId: m.kind === "contract" ? m.row.contractId : m.row.shiftId,
+      fromVersion: version,
+      snapshot: r.snapshot,
+      state,
+      booked: BOOKED.has(state),
+      event,
+      at,
+    });
+    if (stored === "stale") throw new Stale();
+    if (deliver !== undefined && !(await repo.markDone(tx, deliver, at))) throw new AlreadyDelivered();
+    const machineId = m.kind === "contract" ? m.row.contractId : m.row.shiftId;
+    await repo.insertEffects(tx, machineId, r.effects.map((e) => ({ effectId: outboxId(e, version + 1), type: e.type, effect: e })), at);
+    for (const e of r.effects) {
+      if (e.type !== "shift.create") continue;
+      await createShift(tx, e.input, at, published);
+      await repo.markDone(tx, e.id, at);
+    }
+    await repo.replaceTimers(tx, m.kind, machineId, r.timers);
+    published.push(() => publish(m.kind, r.snapshot, version + 1, at));
+    return version + 1;
+  }
+
+  /**
+   * Applies an event to a stored machine (retrying when another step got there first). `check` runs on the
+   * freshly loaded machine before each attempt (ownership, "already done"); `deliver` names the outbox
+   * message this step delivers. Never runs the outbox itself: callers drain().
+   */
+  async function apply(
+    kind: MachineKind,
+    id: string,
+    event: { type: string; at: number },
+    options: { check?: (m: Loaded) => void; deliver?: string } = {},
+  ): Promise<Applied> {
+    for (let attempt = 1; ; attempt++) {
+      const m = await load(kind, id);
+      if (m === undefined) throw new DomainError("not_found", `${kind === "contract" ? "contract" : "shift"} ${id} was not found`, { id });
+      options.check?.(m);
+      const r = step(kind, m.snapshot, event);
+      if (!r.accepted) {
+        if (options.deliver !== undefined) await repo.transaction((tx) => repo.markDone(tx, options.deliver!, now()));
+        return { accepted: false, snapshot: m.snapshot, version: m.row.version };
+      }
+      const published: (() => void)[] = [];
+      try {
+        const version = await repo.transaction((tx) => commit(tx, m, r, event, options.deliver, published));
+        for (const p of published) p();
+        return { accepted: true, snapshot: r.snapshot, version };
+      } catch (err) {
+        if (err instanceof AlreadyDelivered) return { accepted: false, snapshot: m.snapshot, version: m.row.version };
+        if (err instanceof Stale && attempt < MAX_ATTEMPTS) continue;
+        throw err;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ starting contracts
+
+  /** Starts the workflow of a contract the sequencer wrote; false when there is no such contract. Idempotent. */
+  async function start(contractId: string): Promise<boolean> {
+    if (await repo.workflow(contractId)) return true;
+    const f = await repo.contractFacts(contractId);
+    if (f === undefined) return false;
+    const market = parseMarketId(f.market);
+    const slot = market.ok ? shiftSlotById(market.value.slot) : undefined;
+    if (!market.ok || slot === undefined) throw new Error(`contract ${contractId}: market ${f.market} is not in the catalogue`);
+    if (f.escrowFen % BigInt(f.headcount) !== 0n) throw new Error(`contract ${contractId}: escrow ${f.escrowFen} does not split into ${f.headcount} equal seats`);
+    // The contract's own instant, not the clock's: whichever node starts it (or catches up later) stores the same input.
+    const input: ContractInput = {
+      contractId,
+      enterpriseId: f.enterpriseId,
+      supplierId: f.supplierId,
+      headcount: f.headcount,
+      shiftStart: f.shiftStart,
+      shiftEnd: f.shiftEnd,
+      paidMinutes: slot.paidMinutes,
+      settings: deps.settings,
+      at: f.createdAt,
+    };
+    const r = startContract(input);
+    const at = now();
+    const inserted = await repo.transaction(async (tx) => {
+      const ok = await repo.insertWorkflow(tx, {
+        contractId,
+        enterpriseId: f.enterpriseId,
+        supplierId: f.supplierId,
+        market: f.market,
+        skillId: market.value.skill,
+        headcount: f.headcount,
+        rateFen: f.rateFen,
+        shared: f.shared,
+        paidMinutes: slot.paidMinutes,
+        minCertificate: f.minCertificate,
+        shiftStart: f.shiftStart,
+        shiftEnd: f.shiftEnd,
+        escrowAccountId: f.escrowAccountId,
+        seatFen: f.escrowFen / BigInt(f.headcount),
+        input,
+        snapshot: r.snapshot,
+        machineVersion: machineVersion("contract"),
+        state: String(r.snapshot.value),
+        createdAt: f.createdAt,
+      });
+      if (!ok) return false;
+      await repo.insertEffects(tx, contractId, r.effects.map((e) => ({ effectId: outboxId(e, 1), type: e.type, effect: e })), at);
+      await repo.replaceTimers(tx, "contract", contractId, r.timers);
+      return true;
+    });
+    if (inserted) publish("contract", r.snapshot, 1, at);
+    return true;
+  }
+
+  /** Starts every contract written while nobody listened (a restart, a lost bus message); returns how many. */
+  async function catchUp(): Promise<number> {
+    let started = 0;
+    for (;;) {
+      const ids = await repo.unstartedContracts(100);
+      if (ids.length === 0) return started;
+      for (const id of ids) {
+        if (await start(id)) started++;
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ the outbox
+
+  async function perform(row: OutboxRow): Promise<void> {
+    const e = row.effect as Effect;
+    const at = now();
+    switch (e.type) {
+      case "shift.create": {
+        const published: (() => void)[] = [];
+        await repo.transaction(async (tx) => {
+          await createShift(tx, e.input, at, published);
+          await repo.markDone(tx, row.effectId, at);
+        });
+        for (const p of published) p();
+        return;
+      }
+      case "shift.send":
+        await apply("shift", e.shiftId, e.event, { deliver: row.effectId });
+        return;
+      case "contract.send":
+        await apply("contract", e.contractId, e.event, { deliver: row.effectId });
+        return;
+      case "ledger.refundSeat":
+      case "ledger.lateCancelSeat":
+      case "ledger.settleSeat":
+        await moveSeatMoney(row.effectId, e);
+        return;
+      case "trust.record":
+        await repo.transaction(async (tx) => {
+          await repo.insertTrust(tx, { id: e.id, contractId: e.contractId, party: e.party, partyId: e.partyId, event: e.event, seat: e.seat, seats: e.seats, minutes: e.minutes, at });
+          await repo.markDone(tx, row.effectId, at);
+        });
+        return;
+      case "notify": {
+        const fresh = await repo.transaction(async (tx) => {
+          const inserted = await repo.insertNotification(tx, {
+            id: row.effectId, recipient: e.to, recipientId: e.recipientId, contractId: e.contractId, shiftId: e.shiftId, seat: e.seat, kind: e.kind, createdAt: at,
+          });
+          await repo.markDone(tx, row.effectId, at);
+          return inserted;
+        });
+        if (fresh) await sendNotice(e);
+        return;
+      }
+      case "contract.closed":
+        await close(row, e.contractId, e.outcome);
+        return;
+    }
+  }
+
+  /** Tells a worker on the phone (SMS through the notifier port), and pushes a shift offer to the `shifts` channel. */
+  async function sendNotice(e: Extract<Effect, { type: "notify" }>): Promise<void> {
+    if (e.to !== "worker" || e.recipientId === null) return;
+    if (e.kind === "shift_offered" && e.shiftId !== null) {
+      const w = await repo.workflow(e.contractId);
+      bus.publish({ type: "shift.offered", seq: 1, at: shanghaiIso(now()), workerId: e.recipientId, shiftId: e.shiftId, market: w?.market ?? "" });
+    }
+    const text = noticeText(e.kind);
+    if (text === null || deps.notifier.sendNotice === undefined) return;
+    const worker = await repo.worker(e.recipientId);
+    if (worker === undefined) return;
+    // Best effort: the notice is also in the worker's inbox and on the page; a failed SMS must not hold the workflow.
+    await deps.notifier.sendNotice(worker.phone, text).catch((err: unknown) => log.warn({ err, kind: e.kind }, "contracts: a notice could not be delivered"));
+  }
+
+  /** The accounts a seat's transfers credit, created when missing (a supplier's first pay, an independent worker's). */
+  async function ensureAccounts(accounts: AccountInput[]): Promise<void> {
+    const missing = accounts.filter((a) => ledger.lookupAccount(a.id) === undefined);
+    if (missing.length === 0) return;
+    const out = await ledger.createAccounts(missing);
+    out.results.forEach((r, i) => {
+      if (!accountStands(r)) throw new Error(`ledger account ${missing[i]!.id}: ${r}`);
+    });
+  }
+
+  /** Runs a seat's money effect through the sequencer and records how the seat's escrow left. */
+  async function moveSeatMoney(outboxEffectId: string, e: SeatMoneyEffect): Promise<void> {
+    const w = await repo.workflow(e.contractId);
+    if (w === undefined) throw new Error(`contract ${e.contractId} has no workflow`);
+    const terms: SeatTerms = {
+      contractId: w.contractId,
+      rateFen: w.rateFen,
+      paidMinutes: w.paidMinutes,
+      seatFen: w.seatFen,
+      escrowAccountId: w.escrowAccountId,
+      walletAccountId: walletAccountId(w.enterpriseId),
+      supplierPayableAccountId: supplierPayableAccountId(w.supplierId),
+    };
+    let payee: Payee | null = null;
+    const accounts: AccountInput[] = [...platformAccounts(), walletAccount(w.enterpriseId), supplierPayableAccount(w.supplierId)];
+    let shift: ShiftRow | undefined;
+    if (e.type === "ledger.settleSeat") {
+      shift = await repo.shift(e.shiftId);
+      if (shift === undefined) throw new Error(`shift ${e.shiftId} of contract ${e.contractId} does not exist`);
+      // A shared-staffing contract pays the lending enterprise (the employer), an agency's its payable; only a
+      // worker with no supplier at all is paid directly, net of withholding.
+      if (shift.independent) {
+        payee = { accountId: workerPayableAccountId(shift.workerId), withholds: true };
+        accounts.push(workerPayableAccount(shift.workerId));
+      } else {
+        payee = { accountId: supplierPayableAccountId(w.supplierId), withholds: false };
+      }
+    }
+    const amounts = seatAmounts(terms, e, payee, deps.taxRate);
+    const transfers = seatTransfers(terms, e, amounts, payee, { platformFee: platformAccountId("platform_fee"), taxWithheld: platformAccountId("tax_withheld") });
+    await ensureAccounts(accounts);
+    const out = await ledger.createTransfers(transfers);
+    if (!out.results.every(transferStands)) {
+      const results = out.results.map((r, i) => `${transfers[i]!.id}: ${r}`).join(", ");
+      if (out.results[0] === "exists_with_different_fields") {
+        // Another decision already moved this seat's money: the machines should never allow it, so an operator must look.
+        log.error({ effect: e.id, results }, "contracts: a second, different money decision about one seat was refused by the ledger");
+      }
+      throw new Error(`the ledger refused the seat's transfers: ${results}`);
+    }
+    const at = now();
+    await repo.transaction(async (tx) => {
+      await repo.insertSettlement(tx, {
+        id: e.id,
+        contractId: e.contractId,
+        seat: e.seat,
+        kind: e.type === "ledger.settleSeat" ? "settled" : e.type === "ledger.refundSeat" ? "refunded" : "late_cancelled",
+        shiftId: e.type === "ledger.settleSeat" ? e.shiftId : null,
+        workerId: e.type === "ledger.settleSeat" ? e.workerId : null,
+        minutes: e.type === "ledger.settleSeat" ? e.minutes : e.type === "ledger.lateCancelSeat" ? e.feeMinutes : null,
+        basis: e.type === "ledger.settleSeat" ? e.basis : e.type === "ledger.refundSeat" ? e.reason : null,
+        reason: e.type === "ledger.settleSeat" ? e.reason : null,
+        operatorId: e.type === "ledger.settleSeat" ? e.operatorId : null,
+        wageFen: amounts.wageFen,
+        taxFen: amounts.taxFen,
+        feeFen: amounts.feeFen,
+        refundFen: amounts.refundFen,
+        payeeAccountId: e.type === "ledger.settleSeat" ? payee!.accountId : e.type === "ledger.lateCancelSeat" ? terms.supplierPayableAccountId : null,
+        transferIds: transfers.map((t) => t.id),
+        settledAt: at,
+      });
+      await repo.markDone(tx, outboxEffectId, at);
+    });
+  }
+
+  /** Closes a contract once its money effects ran and its escrow stands at zero. */
+  async function close(row: OutboxRow, contractId: string, outcome: string): Promise<void> {
+    if ((await repo.pendingMoney(contractId)) > 0) throw new Error("waiting for the contract's money effects");
+    const w = await repo.workflow(contractId);
+    if (w === undefined) throw new Error(`contract ${contractId} has no workflow`);
+    const escrow = ledger.lookupAccount(w.escrowAccountId);
+    const balance = escrow === undefined ? 0n : escrow.creditsPosted - escrow.debitsPosted;
+    if (balance !== 0n || (escrow !== undefined && escrow.debitsPending !== 0n)) {
+      log.error({ contractId, balance: balance.toString() }, "contracts: a contract reached its end with money left in escrow; it stays open");
+      throw new Error(`escrow ${w.escrowAccountId} holds ${balance} fen`);
+    }
+    const at = now();
+    await repo.transaction(async (tx) => {
+      await repo.closeWorkflow(tx, contractId, outcome, at);
+      await repo.markDone(tx, row.effectId, at);
+    });
+  }
+
+  let queue: Promise<void> = Promise.resolve();
+
+  /** One pass over the outbox: every pending effect in order, each attempted once (failures stay for the next pass). */
+  async function runOutbox(): Promise<void> {
+    let after = 0n;
+    for (;;) {
+      const rows = await repo.pendingEffects(after, 200);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        after = row.seq;
+        try {
+          await perform(row);
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          await repo.markFailed(row.effectId, message).catch(() => undefined);
+          const level = row.type === "contract.closed" && message.startsWith("waiting") ? "info" : "warn";
+          log[level]({ err, effect: row.effectId, attempts: row.attempts + 1 }, "contracts: an effect did not complete; it stays in the outbox");
+        }
+      }
+    }
+  }
+
+  /** Runs the outbox (passes are serialised in this process; other processes' are harmless: every effect is idempotent). */
+  function drain(): Promise<void> {
+    const run = queue.then(runOutbox, runOutbox);
+    queue = run.catch((err: unknown) => log.error({ err }, "contracts: the outbox pass failed"));
+    return run;
+  }
+
+  // ------------------------------------------------------------ timers
+
+  /** Fires every timer due by the clock, in due order, then runs the outbox; returns how many fired. */
+  async function fireDueTimers(): Promise<number> {
+    let fired = 0;
+    for (let spins = 0; spins < 10_000; spins++) {
+      const published: (() => void)[] = [];
+      let outcome: "none" | "fired" | "stale";
+      try {
+        outcome = await repo.transaction(async (tx) => {
+          const t = await repo.claimDueTimer(tx, now());
+          if (t === undefined) return "none" as const;
+          const m = await load(t.kind, t.machineId, tx);
+          const r = m === undefined ? undefined : step(t.kind, m.snapshot, t.event);
+          if (m === undefined || r === undefined || !r.accepted) {
+            // Obsolete (the machine moved on) or fired before: nothing to do but forget it.
+            await repo.deleteTimer(tx, t.timerId);
+            return "fired" as const;
+          }
+          await commit(tx, m, r, t.event, undefined, published);
+          return "fired" as const;
+        });
+      } catch (err) {
+        if (!(err instanceof Stale)) throw err;
+        outcome = "stale";
+      }
+      if (outcome === "none") break;
+      for (const p of published) p();
+      if (outcome === "fired") fired++;
+    }
+    await drain();
+    return fired;
+  }
+
+  return {
+    load,
+    apply,
+    start,
+    catchUp,
+    drain,
+    fireDueTimers,
+    /** Replays a machine from its input and log (tests, audits): equals its stored snapshot. */
+    async replay(kind: MachineKind, id: string): Promise<unknown> {
+      const m = await load(kind, id);
+      if (m === undefined) return undefined;
+      const events = await repo.events(id);
+      const input = await repo.input(kind, id);
+      let s: AnySnapshot = kind === "contract" ? startContract(input as ContractInput).snapshot : startWorkerShift(input as WorkerShiftInput).snapshot;
+      for (const e of events) s = step(kind, s, e).snapshot;
+      return s;
+    },
+  };
+}
+export type ContractsRuntime = ReturnType<typeof createContractsRuntime>;
