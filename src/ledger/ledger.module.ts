@@ -13,6 +13,8 @@ export interface LedgerModuleDeps {
   log?: LedgerWriterLog;
   /** the shard's sequencer, when the app opened it (it also hosts the books); otherwise one is opened here. */
   writer?: LedgerWriter;
+  /** further checks the verification runs (read when it runs, so modules built later may add theirs). */
+  checks?: readonly (() => Promise<string[]>)[];
 }
 
 /**
@@ -41,6 +43,7 @@ export async function createLedgerModule(deps: LedgerModuleDeps) {
     repo: createLedgerRepository(deps.sql, settings.shard),
     signingKey: settings.signingKey,
     previousPublicKeys: settings.previousPublicKeys,
+    ...(deps.checks ? { checks: deps.checks } : {}),
   });
   return {
     /** the shard's single writer: payments and every other module move money through it. */

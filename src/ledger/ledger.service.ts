@@ -24,6 +24,8 @@ export interface LedgerServiceDeps {
   signingKey: KeyObject;
   /** earlier signing keys' public keys, published beside the current one. */
   previousPublicKeys?: readonly KeyObject[];
+  /** further checks of the books that verify() runs, each returning its problems (e.g. a closed contract's escrow is zero). */
+  checks?: readonly (() => Promise<string[]>)[];
 }
 
 /** A page request: `limit` items after the opaque `cursor`. */
@@ -198,7 +200,9 @@ export function createLedgerService(deps: LedgerServiceDeps) {
     /** The books' invariants and the full verification of the stored chain against every checkpoint. */
     async verify(p: Principal): Promise<VerifyView> {
       requireRole(p, ["operator"], "verify the ledger");
-      const invariants = writer.invariants();
+      const own = writer.invariants();
+      const more = (await Promise.all((deps.checks ?? []).map((check) => check()))).flat();
+      const invariants = { ok: own.ok && more.length === 0, problems: [...own.problems, ...more] };
       const tip = writer.tip;
       const chain = await writer.verifyChain();
       return {

@@ -32,6 +32,8 @@ export interface TestAppOptions {
   wrapDatabase?: (db: import("../../src/infra/db").Database) => import("../../src/infra/db").Database;
   /** book snapshots for the stream (until the exchange module is wired in). */
   books?: import("../../src/realtime").BookSource;
+  /** false: the contract runtime's timer and sweep loops do not run (the test fires timers itself). */
+  contractLoops?: boolean;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
@@ -40,7 +42,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
   const sentCodes: { phone: string; code: string }[] = [];
   const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
   const db = options.wrapDatabase ? options.wrapDatabase(database.db) : database.db;
-  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.clock ? { clock: options.clock } : {}) });
+  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.contractLoops === false ? { contractLoops: false } : {}), ...(options.clock ? { clock: options.clock } : {}) });
   const demo = await seedDemo({ ...built.services, secret: config.sessionSecret });
   await built.app.listen({ port: 0, host: "127.0.0.1" });
   const address = built.app.server.address();

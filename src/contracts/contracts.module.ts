@@ -1,0 +1,81 @@
+/** Builds the contract runtime from the config: repository, runtime (machines, outbox, timers), service, and its loops. */
+import { createHmac } from "node:crypto";
+import { contractSettingsOf, type Config } from "../config";
+import type { Bus } from "../infra/bus";
+import type { SqlPool } from "../infra/db";
+import type { Notifier } from "../parties";
+import type { Clock } from "../shared/clock";
+import type { NewId } from "../shared/ids";
+import { createContractsRepository } from "./contracts.repository";
+import { createContractsRuntime, type ContractsLedgerPort, type RuntimeLog } from "./contracts.runtime";
+import { createContractsService } from "./contracts.service";
+
+export interface ContractsModuleDeps {
+  sql: SqlPool;
+  config: Pick<Config, "contracts" | "taxWithholdingRate" | "sessionSecret" | "ledger">;
+  ledger: ContractsLedgerPort;
+  clock: Clock;
+  newId: NewId;
+  bus: Bus;
+  notifier: Notifier;
+  log: RuntimeLog;
+}
+
+export function createContractsModule(deps: ContractsModuleDeps) {
+  const settings = contractSettingsOf(deps.config.contracts);
+  const repo = createContractsRepository(deps.sql, deps.config.ledger.shard);
+  const runtime = createContractsRuntime({
+    repo, ledger: deps.ledger, clock: deps.clock, bus: deps.bus, notifier: deps.notifier, settings, taxRate: deps.config.taxWithholdingRate, log: deps.log,
+  });
+  // Its own key, derived from the session secret: the codes say nothing about sessions and vice versa.
+  const codeSecret = createHmac("sha256", deps.config.sessionSecret).update("shiftex:site-check-in-codes").digest("hex");
+  const service = createContractsService({ repo, runtime, clock: deps.clock, newId: deps.newId, settings, codeSecret });
+
+  let unsubscribe: (() => void) | undefined;
+  let timers: NodeJS.Timeout[] = [];
+  let busy = { timers: false, sweep: false };
+
+  /** One sweep: contracts missed by the bus are started, effects left pending are run again. */
+  async function sweep(): Promise<void> {
+    await runtime.catchUp();
+    await runtime.drain();
+  }
+
+  return {
+    repo,
+    runtime,
+    service,
+    sweep,
+    /**
+     * Starts listening: new contracts from the bus, the contracts written while the process was down, the
+     * effects a crash left pending, and (unless `loops` is false) the timer and sweep loops.
+     */
+    async start(options: { loops?: boolean } = {}): Promise<void> {
+      unsubscribe = deps.bus.subscribe("contract.created", (e) => {
+        runtime.start(e.contractId).then(() => runtime.drain()).catch((err: unknown) => deps.log.error({ err, contractId: e.contractId }, "contracts: a new contract could not be started; the sweep will retry"));
+      });
+      await sweep();
+      await runtime.fireDueTimers();
+      if (options.loops === false) return;
+      const every = (ms: number, key: keyof typeof busy, fn: () => Promise<unknown>) => {
+        const t = setInterval(() => {
+          if (busy[key]) return;
+          busy = { ...busy, [key]: true };
+          fn().catch((err: unknown) => deps.log.error({ err }, `contracts: the ${key} loop failed`)).finally(() => (busy = { ...busy, [key]: false }));
+        }, ms);
+        t.unref();
+        timers.push(t);
+      };
+      every(deps.config.contracts.timerPollMs, "timers", () => runtime.fireDueTimers());
+      every(deps.config.contracts.sweepMs, "sweep", sweep);
+    },
+    /** Stops the loops and the subscription; resolves once the outbox pass in flight ended. */
+    async stop(): Promise<void> {
+      unsubscribe?.();
+      for (const t of timers) clearInterval(t);
+      timers = [];
+      await runtime.drain().catch(() => undefined);
+    },
+  };
+}
+export type ContractsModule = ReturnType<typeof createContractsModule>;

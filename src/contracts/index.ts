@@ -1,0 +1,14 @@
+/** The contract runtime built from the config: repository, runtime, service, and its loops (timers, sweep). */
+export { createContractsModule, type ContractsModule, type ContractsModuleDeps } from "./contracts.module";
+/** The loop around the pure machines: steps with optimistic versions, the outbox, durable timers. */
+export { createContractsRuntime, type ContractsRuntime, type ContractsLedgerPort } from "./contracts.runtime";
+/** Authorisation, staffing rules and views of contracts' workflows and shifts. */
+export { createContractsService, policyOf, type ContractsService } from "./contracts.service";
+/** The runtime's SQL. */
+export { createContractsRepository, type ContractsRepository } from "./contracts.repository";
+/** What a seat's money effect posts: amounts and linked transfers. */
+export { seatAmounts, seatTransfers, type SeatAmounts, type SeatTerms, type Payee } from "./settlement";
+/** The site's rotating check-in code and the geofence. */
+export { currentCode, codeMatches, distanceMetres, CODE_PERIOD_MS } from "./attendance";
+/** HTTP routes: /v1/contracts/:id/{workflow,assignments,cancel,shifts,seats/:seat/split}, /v1/shifts*, /v1/site*, /v1/earnings, /v1/notifications. */
+export { contractsRoutes } from "./contracts.routes";

@@ -1,0 +1,453 @@
+// From fill to paid wages over real HTTP, on PGlite and PostgreSQL: order → offer → fill → assign → confirm →
+// check in → check out → approve → settled, with the ledger exact to the fen and its invariants holding, the
+// process restarted between steps (timers still fire, nothing settles twice), and every variant: decline and
+// replace, no-show, late and free cancellation by the enterprise, cancellation by the supplier, dispute and split,
+// auto-approval, shared staffing, an independent worker with withholding. Time moves by an injected clock.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { residentIdWithChecksum } from "../../src/parties";
+import { fixedClock } from "../../src/shared/clock";
+import { call, startTestApp, type TestApp } from "../helpers/build-app";
+import { createTestDatabase, type TestDatabase } from "../helpers/database";
+import { backends } from "../helpers/services";
+
+const HOUR = 3_600_000;
+const MIN = 60_000;
+const RATE = 3000; // fen per hour; the slot D1 pays 8 hours
+const WAGE = RATE * 8; // 24 000
+const FEE = WAGE * 0.05; // 1 200 (platform fee 5 %)
+const SEAT = WAGE + FEE; // 25 200: one seat's escrow
+/** 08:00 Asia/Shanghai on a December 2026 day (the D1 slot runs to 17:00). */
+const start = (day: number) => Date.UTC(2026, 11, day, 0, 0);
+const date = (day: number) => `2026-12-${String(day).padStart(2, "0")}`;
+const market = (day: number, skill = "general-labourer") => `${skill}.500107.${date(day)}.D1`;
+
+describe.each(backends)("contract lifecycle on $name", (backend) => {
+  const clock = fixedClock(new Date(Date.UTC(2026, 11, 1, 6, 0)));
+  let database: TestDatabase;
+  let app: TestApp;
+  let operator: string;
+  let ent: string;
+  let ent2: string;
+  let agency: string;
+  let agency2: string;
+  let lender: string;
+  let serial = 0;
+  const org = (label: string) => app.demo.keys.find((k) => k.label === label)!.organisationId!;
+
+  async function boot() {
+    app = await startTestApp(backend, { clock, contractLoops: false, database: { db: database.db, url: database.url, drop: async () => undefined } });
+    operator = app.key("demo operator");
+    ent = app.key("demo enterprise 0001");
+    ent2 = app.key("demo enterprise 0002");
+    agency = app.key("demo agency 0004");
+    agency2 = app.key("demo agency 0005");
+    lender = app.key("demo lending enterprise 0007");
+  }
+  /** The process stops and starts again on the same database: only what was stored survives. */
+  async function restart() {
+    await app.built.app.close();
+    await boot();
+  }
+  const at = (ms: number) => clock.set(new Date(ms));
+  const fire = () => app.built.contracts.runtime.fireDueTimers();
+
+  async function fund(key: string, fen: number) {
+    const t = await call(app, "POST", "/v1/top-ups", { key, body: { amountFen: fen } });
+    expect(t.status).toBe(201);
+    const c = await call(app, "POST", `/v1/top-ups/${t.body.reference}/confirm`, { key: operator, body: { amountFen: fen, bankTransactionId: `BANK-LC-${++serial}` } });
+    expect(c.status).toBe(200);
+  }
+  async function balance(id: string): Promise<{ creditsPostedFen: number; debitsPostedFen: number; availableFen: number }> {
+    const r = await call(app, "GET", `/v1/accounts/${encodeURIComponent(id)}`, { key: operator });
+    return r.status === 200 ? r.body : { creditsPostedFen: 0, debitsPostedFen: 0, availableFen: 0 };
+  }
+  const net = async (id: string) => {
+    const b = await balance(id);
+    return b.creditsPostedFen - b.debitsPostedFen;
+  };
+
+  /** A demand and a crossing offer: one contract of `headcount` seats at RATE (shared: the lender's offer at 2500). */
+  async function trade(day: number, headcount: number, options: { buyer?: string; seller?: string; shared?: boolean; skill?: string } = {}): Promise<string> {
+    const m = market(day, options.skill);
+    const rate = options.shared ? 2500 : RATE;
+    const d = await call(app, "POST", "/v1/orders", { key: options.buyer ?? ent, body: { side: "demand", market: m, quantity: headcount, rateFen: RATE } });
+    expect(d.status, JSON.stringify(d.body)).toBe(201);
+    const s = await call(app, "POST", "/v1/orders", { key: options.seller ?? agency, body: { side: "supply", market: m, quantity: headcount, rateFen: rate, ...(options.shared ? { shared: true } : {}) } });
+    expect(s.status, JSON.stringify(s.body)).toBe(201);
+    expect(s.body.fills).toHaveLength(1);
+    return s.body.fills[0].contractId as string;
+  }
+
+  /** A worker registered by `key` (an agency's or lending enterprise's own; the operator's with supplierId null: independent). */
+  async function worker(key: string, extra: Record<string, unknown> = {}, birth = "19900101"): Promise<{ id: string; phone: string; cookie: string }> {
+    const n = ++serial;
+    const phone = `+86137${String(50_000_000 + n).padStart(8, "0")}`;
+    const body = {
+      realName: `测试工人${n}`,
+      residentId: residentIdWithChecksum(`500107${birth}${String(100 + (n % 900)).padStart(3, "0")}`.slice(0, 17)),
+      phone,
+      districtCode: "500107",
+      skills: [{ skillId: "general-labourer", level: 0 }, { skillId: "welder", level: 3 }],
+      ...extra,
+    };
+    const r = await call(app, "POST", "/v1/workers", { key, body });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return { id: r.body.id, phone, cookie: await login(phone) };
+  }
+  async function login(phone: string): Promise<string> {
+    const sent = await call(app, "POST", "/v1/auth/otp", { body: { phone } });
+    expect(sent.status).toBe(202);
+    const ok = await call(app, "POST", "/v1/auth/otp/verify", { body: { phone, code: sent.body.devCode } });
+    expect(ok.status).toBe(200);
+    return ok.headers.get("set-cookie")!.split(";")[0]!;
+  }
+
+  const workflow = async (contractId: string, key = operator) => (await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key })).body;
+  const assign = (contractId: string, seat: number, workerId: string, key = agency) => call(app, "POST", `/v1/contracts/${contractId}/assignments`, { key, body: { seat, workerId } });
+  const shiftOf = async (contractId: string, seat: number) => (await workflow(contractId)).seats[seat - 1].shiftId as string;
+  const act = (shiftId: string, action: string, cookie: string, body?: unknown) => call(app, "POST", `/v1/shifts/${shiftId}/${action}`, { cookie, ...(body !== undefined ? { body } : {}) });
+  const entAct = (shiftId: string, action: string, body: unknown = {}, key = ent) => call(app, "POST", `/v1/shifts/${shiftId}/${action}`, { key, body });
+  const siteCode = async (key = ent) => (await call(app, "GET", "/v1/site/code", { key })).body.code as string;
+
+  async function expectVerified() {
+    const v = await call(app, "GET", "/v1/ledger/verify", { key: operator });
+    expect(v.body.invariants).toEqual({ ok: true, problems: [] });
+    expect(v.body.ok).toBe(true);
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase(backend);
+    await boot();
+    await fund(ent, 10_000_000);
+    await fund(ent2, 1_000_000);
+  });
+  afterAll(async () => {
+    await app?.built.app.close();
+    await database?.drop();
+  });
+
+  it("runs the whole lifecycle with restarts between steps, settles each seat exactly once and closes with the escrow at zero", async () => {
+    const D = start(3);
+    at(D - 30 * HOUR);
+    const wallet = `wallet:${org("demo enterprise 0001")}:CNY`;
+    const payable = `supplier_payable:${org("demo agency 0004")}:CNY`;
+    const walletBefore = await net(wallet);
+    const payableBefore = await net(payable);
+    const feeBefore = await net("platform:platform_fee:CNY");
+
+    const contractId = await trade(3, 2);
+    const escrow = `escrow:${contractId}:CNY`;
+    expect(await net(escrow)).toBe(2 * SEAT);
+    let w = await workflow(contractId, agency);
+    expect(w).toMatchObject({ state: "staffing", headcount: 2, rateFen: RATE, seatFen: SEAT, paidMinutes: 480, closed: false });
+    expect(w.deadlines).toEqual({
+      staffingDeadline: "2026-12-03T07:00:00.000+08:00",
+      confirmDeadline: "2026-12-03T07:30:00.000+08:00",
+      freeCancellationUntil: "2026-12-02T08:00:00.000+08:00",
+      noShowAt: "2026-12-03T08:30:00.000+08:00",
+      autoApproveAt: "2026-12-04T17:00:00.000+08:00",
+    });
+    expect(w.policy).toMatchObject({ approvalWindowMinutes: 1440, freeCancellationNoticeMinutes: 1440, lateCancellationFeeMinutes: 240, hoursRounding: { unitMinutes: 15, rounding: "down" } });
+    expect((await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key: ent2 })).status).toBe(404);
+
+    const w1 = await worker(agency);
+    const w2 = await worker(agency);
+    expect((await assign(contractId, 1, w1.id)).status).toBe(200);
+    // naming the seat's worker again (a retry) changes nothing
+    expect((await assign(contractId, 1, w1.id)).status).toBe(200);
+    expect((await assign(contractId, 2, w2.id)).body.state).toBe("confirming");
+    const s1 = await shiftOf(contractId, 1);
+    const s2 = await shiftOf(contractId, 2);
+    // the worker sees the offer on the phone
+    const mine = await call(app, "GET", "/v1/shifts", { cookie: w1.cookie });
+    expect(mine.body.items.map((s: { shiftId: string }) => s.shiftId)).toEqual([s1]);
+    expect(mine.body.items[0]).toMatchObject({ state: "assigned", rateFen: RATE, market: market(3), enterpriseName: expect.stringContaining("Liangjiang") });
+    expect((await call(app, "GET", `/v1/shifts/${s1}`, { cookie: w2.cookie })).status).toBe(404);
+    expect((await act(s1, "confirm", w1.cookie)).body.state).toBe("confirmed");
+    expect((await act(s1, "confirm", w1.cookie)).body.state).toBe("confirmed"); // a retried confirm answers the same
+    await restart();
+    expect((await act(s2, "confirm", w2.cookie)).body.state).toBe("confirmed");
+    expect((await workflow(contractId)).state).toBe("ready");
+
+    // on site: the code from the enterprise's screen; worker 2's phone is outside the site's fence
+    at(D - 5 * MIN);
+    expect((await call(app, "PUT", "/v1/site", { key: ent, body: { fence: { latitude: 29.5630, longitude: 106.5516, radiusM: 200 } } })).status).toBe(200);
+    expect((await act(s1, "check-in", w1.cookie, { code: "000000" })).body).toMatchObject({ status: 400, field: "/body/code" });
+    expect((await act(s1, "check-in", w1.cookie, { code: await siteCode(), latitude: 29.5631, longitude: 106.5517 })).body.checkIn).toMatchObject({ outsideGeofence: false, accepted: true });
+    const far = await act(s2, "check-in", w2.cookie, { code: await siteCode(), latitude: 29.60, longitude: 106.60 });
+    expect(far.status).toBe(200);
+    expect(far.body.checkIn).toMatchObject({ outsideGeofence: true, accepted: false });
+    expect(far.body.warning).toMatch(/outside its 200 m fence/);
+    expect((await entAct(s2, "accept-check-in")).body.checkIn).toMatchObject({ outsideGeofence: true, accepted: true });
+
+    at(D + HOUR);
+    await restart(); // start-up fires the due timer: the shift has begun
+    expect((await workflow(contractId)).state).toBe("inProgress");
+
+    at(D + 7 * HOUR + 40 * MIN);
+    expect((await act(s1, "check-out", w1.cookie, { code: await siteCode() })).body).toMatchObject({ state: "checkedOut", recordedMinutes: 450 });
+    at(D + 9 * HOUR + 5 * MIN);
+    expect((await act(s2, "check-out", w2.cookie, { code: await siteCode() })).body).toMatchObject({ state: "checkedOut", recordedMinutes: 480 });
+    await fire();
+    expect((await workflow(contractId)).state).toBe("awaitingApproval");
+    await restart();
+
+    at(D + 11 * HOUR);
+    const approved = await entAct(s1, "approve");
+    expect(approved.body).toMatchObject({ state: "approved", paid: { minutes: 450, basis: "approved" } });
+    // 450 min at 30 yuan/h = 225.00 to the agency; the fee in proportion: 1 200 × 450 / 480 = 1 125; the rest back
+    expect(approved.body.earnings).toMatchObject({ wageFen: 22_500, taxFen: 0, netFen: 22_500, paidTo: "supplier" });
+    expect((await entAct(s1, "approve")).status).toBe(200); // a retry answers the approved shift, nothing moves twice
+
+    // seat 2: silence approves once the window ends, even across a restart
+    at(D + 9 * HOUR + 24 * HOUR + MIN);
+    await restart();
+    w = await workflow(contractId, ent);
+    expect(w).toMatchObject({ state: "settled", closed: true, outcome: "settled" });
+    expect(w.seats.map((s: { settlement: { basis: string; wageFen: number; feeFen: number; refundFen: number } }) => s.settlement)).toEqual([
+      expect.objectContaining({ kind: "settled", basis: "approved", minutes: 450, wageFen: 22_500, feeFen: 1_125, refundFen: 1_575 }),
+      expect.objectContaining({ kind: "settled", basis: "auto_approved", minutes: 480, wageFen: 24_000, feeFen: 1_200, refundFen: 0 }),
+    ]);
+    expect(await net(escrow)).toBe(0);
+    expect(await net(payable)).toBe(payableBefore + 22_500 + 24_000);
+    expect(await net("platform:platform_fee:CNY")).toBe(feeBefore + 1_125 + 1_200);
+    expect(await net(wallet)).toBe(walletBefore - 2 * SEAT + 1_575);
+
+    // nothing settles twice: timers fired again, the outbox swept again, another restart
+    const lines = (await call(app, "GET", `/v1/accounts/${encodeURIComponent(escrow)}/statement`, { key: operator })).body.items;
+    await fire();
+    await app.built.contracts.sweep();
+    await restart();
+    expect((await call(app, "GET", `/v1/accounts/${encodeURIComponent(escrow)}/statement`, { key: operator })).body.items).toEqual(lines);
+    expect(lines.map((l: { transferId: string; direction: string; amountFen: number; counterpartyAccountId: string; code: string }) => [l.transferId.replace(contractId, "C"), l.direction, l.amountFen, l.code])).toEqual([
+      [expect.stringMatching(/^fil_.*:escrow$/), "credit", 2 * SEAT, "escrow"],
+      ["C:seat:1:escrow", "debit", 22_500, "wages"],
+      ["C:seat:1:escrow:fee", "debit", 1_125, "platform_fee"],
+      ["C:seat:1:escrow:refund", "debit", 1_575, "escrow_refund"],
+      ["C:seat:2:escrow", "debit", 24_000, "wages"],
+      ["C:seat:2:escrow:fee", "debit", 1_200, "platform_fee"],
+    ]);
+    mkdirSync("test/artifacts", { recursive: true });
+    writeFileSync(`test/artifacts/ledger-lines-${backend.name}.json`, JSON.stringify({ contractId, escrow, lines }, null, 2));
+
+    // each stored snapshot is the replay of its input and its event log
+    for (const [kind, id] of [["contract", contractId], ["shift", s1], ["shift", s2]] as const) {
+      const m = await app.built.contracts.runtime.load(kind, id);
+      expect(await app.built.contracts.runtime.replay(kind, id)).toEqual(m!.snapshot);
+    }
+    expect((await app.built.contracts.repo.timers()).filter((t) => [contractId, s1, s2].includes(t.machineId))).toEqual([]);
+    // both see the earnings per shift
+    const earned = await call(app, "GET", "/v1/earnings", { cookie: w1.cookie });
+    expect(earned.body.items).toEqual([expect.objectContaining({ shiftId: s1, wageFen: 22_500, netFen: 22_500, wage: "225.00" })]);
+    const supplierEarnings = (await call(app, "GET", "/v1/earnings", { key: agency })).body.items.filter((e: { contractId: string }) => e.contractId === contractId);
+    expect(supplierEarnings.map((e: { seat: number; netFen: number }) => [e.seat, e.netFen]).sort()).toEqual([[1, 22_500], [2, 24_000]]);
+    expect((await app.built.contracts.repo.trustEvents(contractId)).map((t) => t.event)).toEqual(["shift_completed", "shift_completed"]);
+    await expectVerified();
+  });
+
+  it("a declined seat is named again before the deadline, and the replacement works and is paid", async () => {
+    const D = start(6);
+    at(D - 30 * HOUR);
+    const contractId = await trade(6, 1);
+    const a = await worker(agency);
+    const b = await worker(agency);
+    await assign(contractId, 1, a.id);
+    const first = await shiftOf(contractId, 1);
+    expect((await act(first, "decline", a.cookie, { reason: "sick" })).body.state).toBe("declined");
+    let w = await workflow(contractId);
+    expect(w.seats[0]).toMatchObject({ status: "open" });
+    expect(w.state).toBe("staffing");
+    expect((await assign(contractId, 1, b.id)).status).toBe(200);
+    const second = await shiftOf(contractId, 1);
+    expect(second).not.toBe(first);
+    // a replacement of a named worker: the old shift ends as replaced
+    const c = await worker(agency);
+    expect((await assign(contractId, 1, c.id)).status).toBe(200);
+    expect((await call(app, "GET", `/v1/shifts/${second}`, { cookie: b.cookie })).body.state).toBe("replaced");
+    const third = await shiftOf(contractId, 1);
+    await act(third, "confirm", c.cookie);
+    await restart();
+    at(D);
+    await act(third, "check-in", c.cookie, { code: await siteCode() });
+    at(D + 9 * HOUR);
+    await act(third, "check-out", c.cookie, { code: await siteCode() });
+    expect((await entAct(third, "approve")).body.earnings).toMatchObject({ wageFen: WAGE });
+    w = await workflow(contractId);
+    expect(w).toMatchObject({ state: "settled", closed: true });
+    expect(w.seats[0]).toMatchObject({ workerId: c.id, shiftState: "approved" });
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    // the assignment window closes at the staffing deadline
+    expect((await assign(contractId, 1, a.id)).body).toMatchObject({ status: 409 });
+    await expectVerified();
+  });
+
+  it("a no-show refunds the enterprise the seat and marks the supplier; the timer fires after a restart", async () => {
+    const D = start(8);
+    at(D - 30 * HOUR);
+    const wallet = `wallet:${org("demo enterprise 0001")}:CNY`;
+    const contractId = await trade(8, 1);
+    const a = await worker(agency);
+    await assign(contractId, 1, a.id);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", a.cookie);
+    const before = await net(wallet);
+    at(D + 31 * MIN);
+    await restart();
+    expect((await call(app, "GET", `/v1/shifts/${s}`, { cookie: a.cookie })).body).toMatchObject({ state: "noShow", ended: { why: "no_show" } });
+    expect((await act(s, "check-in", a.cookie, { code: await siteCode() })).status).toBe(409);
+    const w = await workflow(contractId);
+    expect(w.seats[0].settlement).toMatchObject({ kind: "refunded", basis: "no_show", refundFen: SEAT });
+    expect(w).toMatchObject({ closed: true });
+    expect(await net(wallet)).toBe(before + SEAT);
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    expect((await app.built.contracts.repo.trustEvents(contractId)).map((t) => [t.party, t.event])).toContainEqual(["supplier", "no_show"]);
+    await expectVerified();
+  });
+
+  it("cancellation: free with notice, a fee per staffed seat when late, and a full refund with the supplier marked when the supplier cancels", async () => {
+    const D = start(10);
+    at(D - 30 * HOUR);
+    const wallet = `wallet:${org("demo enterprise 0001")}:CNY`;
+    const payable = `supplier_payable:${org("demo agency 0004")}:CNY`;
+    const free = await trade(10, 1);
+    const late = await trade(10, 2, { skill: "warehouse-picker" });
+    const bySupplier = await trade(10, 1, { skill: "cleaner" });
+    const a = await worker(agency, { skills: [{ skillId: "warehouse-picker", level: 0 }] });
+    await assign(late, 1, a.id);
+
+    let before = await net(wallet);
+    const f = await call(app, "POST", `/v1/contracts/${free}/cancel`, { key: ent, body: { reason: "order withdrawn" } });
+    expect(f.body).toMatchObject({ state: "cancelled", closed: true, cancellation: { by: "enterprise", late: false, reason: "order withdrawn" } });
+    expect(await net(wallet)).toBe(before + SEAT);
+
+    at(D - 3 * HOUR);
+    before = await net(wallet);
+    const payableBefore = await net(payable);
+    const l = await call(app, "POST", `/v1/contracts/${late}/cancel`, { key: ent, body: {} });
+    expect(l.body).toMatchObject({ state: "cancelled", closed: true, cancellation: { by: "enterprise", late: true } });
+    // seat 1 had a named worker: 4 hours at 30 yuan to the agency, the rest back; seat 2 was empty: all back
+    expect(l.body.seats.map((s: { settlement: unknown }) => s.settlement)).toEqual([
+      expect.objectContaining({ kind: "late_cancelled", minutes: 240, wageFen: 12_000, refundFen: SEAT - 12_000 }),
+      expect.objectContaining({ kind: "refunded", refundFen: SEAT }),
+    ]);
+    expect(await net(payable)).toBe(payableBefore + 12_000);
+    expect(await net(wallet)).toBe(before + 2 * SEAT - 12_000);
+    expect((await call(app, "POST", `/v1/contracts/${late}/cancel`, { key: ent, body: {} })).status).toBe(200); // repeated: the same answer
+    expect((await call(app, "GET", `/v1/shifts/${l.body.seats[0].shiftId}`, { cookie: a.cookie })).body.state).toBe("cancelled");
+
+    const s = await call(app, "POST", `/v1/contracts/${bySupplier}/cancel`, { key: agency, body: { reason: "crew unavailable" } });
+    expect(s.body).toMatchObject({ state: "cancelled", closed: true, cancellation: { by: "supplier" } });
+    expect(s.body.seats[0].settlement).toMatchObject({ kind: "refunded", basis: "supplier_cancelled", refundFen: SEAT });
+    expect((await app.built.contracts.repo.trustEvents(late)).map((t) => [t.party, t.event])).toContainEqual(["enterprise", "late_cancellation"]);
+    expect((await app.built.contracts.repo.trustEvents(bySupplier)).map((t) => [t.party, t.event])).toContainEqual(["supplier", "supplier_cancelled"]);
+    for (const c of [free, late, bySupplier]) expect(await net(`escrow:${c}:CNY`)).toBe(0);
+    await expectVerified();
+  });
+
+  it("a dispute freezes the seat until an operator splits it; the split is a ledger posting both parties see", async () => {
+    const D = start(12);
+    at(D - 30 * HOUR);
+    const contractId = await trade(12, 1);
+    const a = await worker(agency);
+    await assign(contractId, 1, a.id);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", a.cookie);
+    at(D);
+    await act(s, "check-in", a.cookie, { code: await siteCode() });
+    at(D + 9 * HOUR);
+    await act(s, "check-out", a.cookie, { code: await siteCode() });
+    expect((await entAct(s, "dispute", { reason: "left at 14:00", proposedMinutes: 300 })).body).toMatchObject({ state: "disputed", dispute: { reason: "left at 14:00", proposedMinutes: 300 } });
+    await fire();
+    let w = await workflow(contractId);
+    expect(w.state).toBe("disputed");
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(SEAT); // frozen: nothing moved
+    // silence does not approve a disputed seat
+    at(D + 9 * HOUR + 25 * HOUR);
+    await restart();
+    expect((await workflow(contractId)).state).toBe("disputed");
+    expect((await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: ent, body: { minutes: 360, reason: "x" } })).status).toBe(403);
+    expect((await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: operator, body: { minutes: 481, reason: "x" } })).body).toMatchObject({ status: 400, field: "/body/minutes" });
+    const split = await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: operator, body: { minutes: 360, reason: "gate log shows 14:00 exit" } });
+    expect(split.body).toMatchObject({ state: "resolved", closed: true });
+    for (const key of [ent, agency]) {
+      w = await workflow(contractId, key);
+      expect(w.seats[0].settlement).toMatchObject({ basis: "dispute_split", reason: "gate log shows 14:00 exit", minutes: 360, wageFen: 18_000, feeFen: 900, refundFen: 6_300 });
+    }
+    expect((await call(app, "GET", `/v1/shifts/${s}`, { cookie: a.cookie })).body).toMatchObject({ state: "resolved", paid: { minutes: 360, basis: "dispute_split" } });
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    await expectVerified();
+  });
+
+  it("shared staffing pays the lending enterprise, which stays the employer; only its own employees staff it", async () => {
+    const D = start(15);
+    at(D - 30 * HOUR);
+    const contractId = await trade(15, 1, { seller: lender, shared: true });
+    const w0 = await workflow(contractId, lender);
+    expect(w0).toMatchObject({ shared: true, rateFen: 2500 });
+    const agencyWorker = await worker(agency);
+    expect((await assign(contractId, 1, agencyWorker.id, lender)).status).toBe(403);
+    const employee = await worker(lender);
+    expect((await assign(contractId, 1, employee.id, lender)).status).toBe(200);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", employee.cookie);
+    at(D);
+    await act(s, "check-in", employee.cookie, { code: await siteCode() });
+    at(D + 9 * HOUR);
+    await act(s, "check-out", employee.cookie, { code: await siteCode() });
+    const payable = `supplier_payable:${org("demo lending enterprise 0007")}:CNY`;
+    const before = await net(payable);
+    expect((await entAct(s, "approve")).body.earnings).toMatchObject({ wageFen: 2500 * 8, paidTo: "supplier", payeeAccountId: payable });
+    expect(await net(payable)).toBe(before + 20_000);
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    await expectVerified();
+  });
+
+  it("an independent worker is paid into a payable of their own, less the withholding, which goes to tax withheld", async () => {
+    const D = start(17);
+    at(D - 30 * HOUR);
+    const contractId = await trade(17, 1);
+    const solo = await worker(operator, { supplierId: null });
+    expect((await assign(contractId, 1, solo.id)).status).toBe(200);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", solo.cookie);
+    at(D);
+    await act(s, "check-in", solo.cookie, { code: await siteCode() });
+    at(D + 9 * HOUR);
+    await act(s, "check-out", solo.cookie, { code: await siteCode() });
+    const tax = await net("platform:tax_withheld:CNY");
+    const approved = await entAct(s, "approve");
+    // 3 % of 240.00 = 7.20 withheld
+    expect(approved.body.earnings).toMatchObject({ wageFen: WAGE, taxFen: 720, netFen: WAGE - 720, paidTo: "worker", payeeAccountId: `worker_payable:${solo.id}:CNY` });
+    expect(await net(`worker_payable:${solo.id}:CNY`)).toBe(WAGE - 720);
+    expect(await net("platform:tax_withheld:CNY")).toBe(tax + 720);
+    expect((await call(app, "GET", "/v1/earnings", { cookie: solo.cookie })).body.items[0]).toMatchObject({ wageFen: WAGE, taxFen: 720, netFen: WAGE - 720 });
+    await expectVerified();
+  });
+
+  it("refuses the same person booked for overlapping shifts through two agencies, and workers who do not qualify", async () => {
+    const D = start(19);
+    at(D - 30 * HOUR);
+    const first = await trade(19, 1);
+    const second = await trade(19, 1, { buyer: ent2, seller: agency2, skill: "warehouse-picker" });
+    const solo = await worker(operator, { supplierId: null, skills: [{ skillId: "general-labourer", level: 0 }, { skillId: "warehouse-picker", level: 1 }] });
+    expect((await assign(first, 1, solo.id, agency)).status).toBe(200);
+    const twice = await assign(second, 1, solo.id, agency2);
+    expect(twice.status).toBe(409);
+    expect(twice.body).toMatchObject({ code: "conflict", field: "/body/workerId", reason: "double_booking" });
+    expect((await workflow(second)).seats[0]).toMatchObject({ status: "open", shiftId: null });
+    // once the first agency's shift is declined, the person is free again
+    await act(await shiftOf(first, 1), "decline", solo.cookie, {});
+    expect((await assign(second, 1, solo.id, agency2)).status).toBe(200);
+
+    // another agency's worker, a missing skill, a juvenile on hazardous work
+    const other = await worker(agency2);
+    expect((await assign(first, 1, other.id, agency)).body).toMatchObject({ status: 403, field: "/body/workerId" });
+    const noSkill = await worker(agency, { skills: [{ skillId: "cleaner", level: 0 }] });
+    expect((await assign(first, 1, noSkill.id, agency)).body).toMatchObject({ status: 422, reason: "skill" });
+    const welding = await trade(19, 1, { skill: "welder" });
+    const young = await worker(agency, {}, "20090601"); // 17 on the shift's day
+    expect((await assign(welding, 1, young.id, agency)).body).toMatchObject({ status: 422, reason: "juvenile_hazard" });
+    expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
+  });
+});
