@@ -157,6 +157,22 @@ describe("config", () => {
     expect(c).toMatchObject({ databaseOwnerUrl: "postgres://owner@db/x", databasePoolSize: 8 });
   });
 
+  it("reads the contract terms, refusing deadlines that do not fit together by the variable's name", () => {
+    expect(loadConfig({}).contracts).toMatchObject({
+      staffingDeadlineMinutes: 60, confirmDeadlineMinutes: 30, noShowGraceMinutes: 30, approvalWindowMinutes: 1440,
+      freeCancellationNoticeMinutes: 1440, lateCancellationFeeMinutes: 240, hoursRoundingUnitMinutes: 15, hoursRounding: "down",
+    });
+    expect(loadConfig({ HOURS_ROUNDING: "nearest", HOURS_ROUNDING_UNIT_MINUTES: "30" }).contracts).toMatchObject({ hoursRounding: "nearest", hoursRoundingUnitMinutes: 30 });
+    // a contract filled as late as the exchange allows must still have time to name its workers
+    expect(() => loadConfig({ CONTRACT_STAFFING_DEADLINE_MINUTES: "120" })).toThrow(/CONTRACT_STAFFING_DEADLINE_MINUTES: must be less than EXCHANGE_STAFFING_LEAD_MINUTES \(120\)/);
+    expect(loadConfig({ CONTRACT_STAFFING_DEADLINE_MINUTES: "150", EXCHANGE_STAFFING_LEAD_MINUTES: "180" }).contracts.staffingDeadlineMinutes).toBe(150);
+    // workers confirm after staffing closes, not before
+    expect(() => loadConfig({ CONTRACT_CONFIRM_DEADLINE_MINUTES: "90" })).toThrow(/CONTRACT_CONFIRM_DEADLINE_MINUTES/);
+    expect(() => loadConfig({ HOURS_ROUNDING: "sideways" })).toThrow(/HOURS_ROUNDING: must be one of down, up, nearest/);
+    expect(() => loadConfig({ HOURS_ROUNDING_UNIT_MINUTES: "61" })).toThrow(/HOURS_ROUNDING_UNIT_MINUTES/);
+    expect(() => loadConfig({ CONTRACT_APPROVAL_WINDOW_MINUTES: "0" })).toThrow(/CONTRACT_APPROVAL_WINDOW_MINUTES/);
+  });
+
   it("reads the stream settings and the Redis prefix", () => {
     expect(loadConfig({})).toMatchObject({ redisPrefix: "shiftex:", stream: { maxBufferedBytes: 1048576, maxSubscriptions: 64 } });
     const c = loadConfig({ REDIS_PREFIX: "staging:shiftex:", STREAM_MAX_BUFFERED_BYTES: "65536", STREAM_MAX_SUBSCRIPTIONS: "8" });

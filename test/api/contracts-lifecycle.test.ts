@@ -450,4 +450,14 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await assign(welding, 1, young.id, agency)).body).toMatchObject({ status: 422, reason: "juvenile_hazard" });
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
   });
+
+  it("the ledger verification reports a closed contract whose escrow is not at zero", async () => {
+    await expectVerified();
+    const open = (await app.built.contracts.repo.workflows(undefined, undefined, 500)).find((w) => w.closedAt === null)!;
+    // what a bug (or a hand edit) would leave: a contract marked closed with money still in its escrow
+    await database.db.sql.query(`UPDATE "contract_workflows" SET "closed_at" = now(), "outcome" = 'settled' WHERE "contract_id" = $1`, [open.contractId]);
+    const v = await call(app, "GET", "/v1/ledger/verify", { key: operator });
+    expect(v.body.ok).toBe(false);
+    expect(v.body.invariants.problems).toEqual([`contract ${open.contractId} is closed but its escrow ${open.escrowAccountId} holds ${await net(open.escrowAccountId)} fen`]);
+  });
 });
