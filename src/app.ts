@@ -26,7 +26,7 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { tradeRoutes, webRoutes } from "./web";
+import { contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
@@ -250,6 +250,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(contractsRoutes, { contracts: contracts.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
+  await app.register(contractPagesRoutes);
   await app.register(webRoutes);
 
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.

@@ -470,6 +470,12 @@ export function createContractsRuntime(deps: RuntimeDeps) {
       });
       await repo.markDone(tx, outboxEffectId, at);
     });
+    // The step that decided this published its state before the money moved: tell the pages again, now with the money.
+    bus.publish({
+      type: "workflow.changed", seq: w.version, at: shanghaiIso(at), machine: shift ? "shift" : "contract", contractId: w.contractId,
+      shiftId: shift?.shiftId ?? null, seat: e.seat, workerId: shift?.workerId ?? null, enterpriseId: w.enterpriseId, supplierId: w.supplierId,
+      state: shift?.state ?? w.state,
+    });
   }
 
   /** Closes a contract once its money effects ran and its escrow stands at zero. */

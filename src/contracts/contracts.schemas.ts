@@ -146,6 +146,7 @@ export const SiteCode = Type.Object({
   code: Type.String({ description: "Six digits; workers type or scan it to check in and out" }),
   validUntil: Iso,
   periodSeconds: Type.Integer(),
+  secondsLeft: Type.Integer({ description: "Seconds until the code changes (by the server's clock)" }),
   fence: Type.Union([Type.Object({ latitude: Type.Number(), longitude: Type.Number(), radiusM: Type.Integer() }), Type.Null()]),
 });
 export const SiteBody = Type.Object(

@@ -521,6 +521,7 @@ export function createContractsService(deps: ContractsServiceDeps) {
         code: c.code,
         validUntil: shanghaiIso(c.validUntil),
         periodSeconds: CODE_PERIOD_MS / 1000,
+        secondsLeft: Math.ceil((c.validUntil - now()) / 1000),
         fence: fence === null ? null : { latitude: fence.latitudeE6 / 1e6, longitude: fence.longitudeE6 / 1e6, radiusM: fence.radiusM },
       };
     },

@@ -2,3 +2,5 @@
 export { webRoutes } from "./web.routes";
 /** The trading pages of enterprises and agencies (/trade…). */
 export { tradeRoutes } from "./trade.routes";
+/** The organisations' contract pages: site check-in code, timesheets, staffing (/site, /site/timesheets, /staffing). */
+export { contractPagesRoutes } from "./contracts.routes";

@@ -1,0 +1,327 @@
+// Shiftex worker pages (login and home), served by Shiftex itself under a strict CSP, sized for a 360 px phone.
+// Chinese by default with an English switch remembered in localStorage; every text the page shows, errors
+// included, comes from the dictionary below: problem `code`s map to localised messages, the server's English
+// `detail` is never shown. The home lists the worker's shifts and is pushed live over the `shifts` channel.
+"use strict";
+(function () {
+  var TEXT = {
+    "zh-CN": {
+      switchTo: "English", loginTitle: "工人登录", loginSub: "用手机号和验证码登录", phone: "手机号", send: "获取验证码",
+      code: "验证码", login: "登录", homeTitle: "我的 Shiftex", hello: "你好，{name}", logout: "退出登录",
+      sent: "如果该手机号已登记，验证码已发送。", devCode: "开发模式：验证码是 {code}",
+      errPhone: "请输入有效的中国大陆手机号（11 位，以 13–19 开头）。", errCodeFormat: "验证码是 6 位数字。",
+      errWrongCode: "验证码错误或已过期，请重新获取。", errLocked: "验证码错误次数过多，请 {seconds} 秒后再试。",
+      errRateLimited: "请求过于频繁，请 {seconds} 秒后再试。", errNetwork: "网络连接失败，请检查网络后重试。",
+      errSession: "登录已失效，请重新登录。", errGeneric: "出错了，请稍后再试（{code}）。",
+      live_connecting: "连接中…", live_live: "实时更新", live_reconnecting: "重新连接中…",
+      offered: "新的班次邀请", upcoming: "我的班次", past: "已结束的班次",
+      noOffered: "暂时没有新的邀请。", noUpcoming: "暂时没有待上的班次。", noPast: "还没有已结束的班次。",
+      when: "{date} {from}–{to}", rate: "时薪 {rate}", by: "用工企业：{name}", agency: "派遣机构：{name}",
+      confirmBy: "请在 {time} 前确认", checkInBy: "请在 {time} 前签到", confirm: "确认接单", decline: "拒绝",
+      siteCode: "现场签到码（6 位）", checkIn: "签到", checkOut: "签退",
+      checkedInAt: "已签到 {time}", checkedOutAt: "已签退 {time}", hours: "工时 {hours} 小时", earned: "收入 {amount}",
+      earnedNet: "实得 {amount}（代扣个税 {tax}）", paidToSupplier: "由 {name} 发放工资", paidToWorker: "已计入您的账户",
+      waitingApproval: "等待企业确认工时（{time} 前未处理将自动确认）", flagged: "您的位置在场地范围外：签到已保留，待企业确认。",
+      st_assigned: "待确认", st_confirmed: "已确认", st_checkedIn: "已签到", st_checkedOut: "已签退", st_disputed: "工时有争议",
+      st_approved: "已结算", st_resolved: "争议已处理", st_declined: "已拒绝", st_replaced: "已换人", st_lapsed: "未按时确认",
+      st_cancelled: "已取消", st_noShow: "缺勤", done: "已完成：{what}",
+      errBadCode: "签到码不正确：请重新读取现场屏幕上的签到码（每 30 秒更换）。", errConflict: "当前状态下不能这样操作（例如已过截止时间）。",
+      errNotFound: "找不到该班次。", skillUnknown: "班次"
+    },
+    "en": {
+      switchTo: "中文", loginTitle: "Worker login", loginSub: "Log in with your phone and a one-time code", phone: "Phone", send: "Send code",
+      code: "Code", login: "Log in", homeTitle: "My Shiftex", hello: "Hello, {name}", logout: "Log out",
+      sent: "If this phone is registered, a code is on its way.", devCode: "Dev mode: the code is {code}",
+      errPhone: "Enter a valid mainland China mobile number (11 digits starting 13–19).", errCodeFormat: "The code has 6 digits.",
+      errWrongCode: "The code is wrong or has expired; ask for a new one.", errLocked: "Too many wrong codes; try again in {seconds} seconds.",
+      errRateLimited: "Too many requests; try again in {seconds} seconds.", errNetwork: "Could not reach Shiftex; check your connection and try again.",
+      errSession: "Your session has ended; please log in again.", errGeneric: "Something went wrong; please try again later ({code}).",
+      live_connecting: "Connecting…", live_live: "Live", live_reconnecting: "Reconnecting…",
+      offered: "Shift offers", upcoming: "My shifts", past: "Past shifts",
+      noOffered: "No new offers.", noUpcoming: "No shifts coming up.", noPast: "No past shifts yet.",
+      when: "{date} {from}–{to}", rate: "{rate} an hour", by: "Employer: {name}", agency: "Agency: {name}",
+      confirmBy: "Confirm by {time}", checkInBy: "Check in by {time}", confirm: "Confirm", decline: "Decline",
+      siteCode: "Site code (6 digits)", checkIn: "Check in", checkOut: "Check out",
+      checkedInAt: "Checked in {time}", checkedOutAt: "Checked out {time}", hours: "{hours} h worked", earned: "Earned {amount}",
+      earnedNet: "Paid {amount} ({tax} tax withheld)", paidToSupplier: "Wages paid by {name}", paidToWorker: "Paid into your account",
+      waitingApproval: "Waiting for the employer to approve the hours (approved automatically after {time})", flagged: "Your position was outside the site: the check-in is kept for the employer to accept.",
+      st_assigned: "To confirm", st_confirmed: "Confirmed", st_checkedIn: "Checked in", st_checkedOut: "Checked out", st_disputed: "Hours disputed",
+      st_approved: "Paid", st_resolved: "Dispute resolved", st_declined: "Declined", st_replaced: "Replaced", st_lapsed: "Not confirmed in time",
+      st_cancelled: "Cancelled", st_noShow: "No-show", done: "Done: {what}",
+      errBadCode: "That is not the site's code: read the code on the site's screen again (it changes every 30 seconds).", errConflict: "That cannot be done in the shift's current state (a deadline may have passed).",
+      errNotFound: "Shift not found.", skillUnknown: "Shift"
+    }
+  };
+  var KEY = "shiftex.lang";
+  var lang = "zh-CN";
+  try { if (localStorage.getItem(KEY) === "en") lang = "en"; } catch (e) { /* storage may be blocked */ }
+  var shown = { note: null, error: null };
+  var shifts = null;
+  var skills = {};
+  var live = "connecting";
+  var fresh = {};
+  var codeFromLink = (function () { var m = /[?&]code=(\d{6})/.exec(location.search); return m ? m[1] : ""; })();
+
+  function $(id) { return document.getElementById(id); }
+  function t(key, params) {
+    var s = (TEXT[lang] && TEXT[lang][key]) || TEXT["zh-CN"][key] || key;
+    return s.replace(/\{(\w+)\}/g, function (_, k) { return params && params[k] !== undefined ? String(params[k]) : ""; });
+  }
+  function el(tag, cls, text) {
+    var n = document.createElement(tag);
+    if (cls) n.className = cls;
+    if (text !== undefined) n.textContent = text;
+    return n;
+  }
+  function yuan(fen) {
+    var n = Number(fen), abs = Math.abs(n);
+    return (n < 0 ? "-" : "") + "¥" + Math.floor(abs / 100) + "." + String(abs % 100).padStart(2, "0");
+  }
+  function fmt(iso, opts) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return "";
+    var o = { timeZone: "Asia/Shanghai", hour12: false };
+    for (var k in opts) o[k] = opts[k];
+    return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", o).format(d);
+  }
+  var hm = function (iso) { return fmt(iso, { hour: "2-digit", minute: "2-digit" }); };
+  var dayOf = function (iso) { return fmt(iso, { month: "2-digit", day: "2-digit", weekday: "short" }); };
+  var stamp = function (iso) { return fmt(iso, { month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }); };
+
+  function render() {
+    document.documentElement.lang = lang;
+    document.title = "Shiftex · " + t(document.body.dataset.page === "worker" ? "homeTitle" : "loginTitle");
+    var nodes = document.querySelectorAll("[data-t]");
+    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = t(nodes[i].getAttribute("data-t"));
+    var sw = $("lang");
+    sw.textContent = t("switchTo");
+    sw.setAttribute("lang", lang === "en" ? "zh-CN" : "en");
+    ["note", "error"].forEach(function (id) {
+      var m = shown[id];
+      if (m) { $(id).textContent = t(m.key, m.params); $(id).hidden = false; } else { $(id).hidden = true; }
+    });
+    var hello = $("hello");
+    if (hello && window.__me) hello.textContent = t("hello", { name: window.__me.realName });
+    if ($("live")) { $("live").textContent = t("live_" + live); $("live").className = "badge" + (live === "live" ? " live" : ""); }
+    if (shifts) renderShifts();
+  }
+  function show(id, key, params) { shown[id] = { key: key, params: params || {} }; render(); }
+  function hide(id) { shown[id] = null; render(); }
+
+  /** A problem document (or a failed fetch) as a message of the page's own. */
+  function messageOf(err) {
+    if (!err || err.network) return { key: "errNetwork" };
+    var p = err.problem || {};
+    var seconds = err.retryAfter || (p.retryAfterSeconds) || 60;
+    if (p.code === "validation_failed" && p.field === "/body/phone") return { key: "errPhone" };
+    if (p.code === "validation_failed" && p.field === "/body/code" && document.body.dataset.page === "worker") return { key: "errBadCode" };
+    if (p.code === "validation_failed" && p.field === "/body/code") return { key: "errCodeFormat" };
+    if (p.code === "rate_limited" && p.field === "/body/phone" && p.retryAfterSeconds) return { key: "errLocked", params: { seconds: seconds } };
+    if (p.code === "rate_limited") return { key: "errRateLimited", params: { seconds: seconds } };
+    if (p.code === "unauthenticated" && p.field === "/body/code") return { key: "errWrongCode" };
+    if (p.code === "unauthenticated") return { key: "errSession" };
+    if (p.code === "conflict") return { key: "errConflict" };
+    if (p.code === "not_found") return { key: "errNotFound" };
+    return { key: "errGeneric", params: { code: p.code || ("HTTP " + err.status) } };
+  }
+  function call(method, path, body) {
+    var init = { method: method, credentials: "same-origin", headers: {} };
+    if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
+    return fetch(path, init).then(function (res) {
+      return res.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (res.ok) return data;
+        var err = { status: res.status, problem: data || {}, retryAfter: Number(res.headers.get("retry-after")) || 0 };
+        throw err;
+      });
+    }, function () { throw { network: true }; });
+  }
+  function fail(err) { var m = messageOf(err); show("error", m.key, m.params); }
+
+  function loginPage() {
+    call("GET", "/v1/me").then(function (me) {
+      if (me && me.role === "worker") { location.replace("/worker" + location.search); return; }
+      $("app").hidden = false;
+    }, function () { $("app").hidden = false; });
+    $("phone-form").addEventListener("submit", function (e) {
+      e.preventDefault(); hide("error"); $("send").disabled = true;
+      call("POST", "/v1/auth/otp", { phone: $("phone").value }).then(function (r) {
+        $("code-form").hidden = false; $("code").focus();
+        if (r.devCode) show("note", "devCode", { code: r.devCode }); else show("note", "sent");
+      }, fail).then(function () { $("send").disabled = false; });
+    });
+    $("code-form").addEventListener("submit", function (e) {
+      e.preventDefault(); hide("error");
+      var code = $("code").value.trim();
+      if (!/^\d{6}$/.test(code)) { show("error", "errCodeFormat"); return; }
+      $("verify").disabled = true;
+      call("POST", "/v1/auth/otp/verify", { phone: $("phone").value, code: code }).then(function () {
+        location.assign("/worker" + location.search);
+      }, function (err) { fail(err); $("verify").disabled = false; });
+    });
+  }
+
+  // ---- the worker's shifts ----
+  var OFFERED = ["assigned"];
+  var UPCOMING = ["confirmed", "checkedIn", "checkedOut", "disputed"];
+
+  function loadShifts() {
+    return call("GET", "/v1/shifts?limit=100").then(function (page) {
+      var before = {};
+      (shifts || []).forEach(function (s) { before[s.shiftId] = s.state; });
+      (page.items || []).forEach(function (s) { if (shifts && before[s.shiftId] !== s.state) fresh[s.shiftId] = true; });
+      shifts = page.items || [];
+      render();
+    }, fail);
+  }
+
+  /** Posts a shift action; the answer is the shift, put in place at once. */
+  function act(shift, action, body, button) {
+    hide("error"); hide("note");
+    if (button) button.disabled = true;
+    var pos = action === "check-in" && body ? position() : Promise.resolve(null);
+    return pos.then(function (p) {
+      if (p) { body.latitude = p.latitude; body.longitude = p.longitude; }
+      return call("POST", "/v1/shifts/" + encodeURIComponent(shift.shiftId) + "/" + action, body === undefined ? {} : body);
+    }).then(function (updated) {
+      shifts = shifts.map(function (s) { return s.shiftId === updated.shiftId ? updated : s; });
+      fresh[updated.shiftId] = true;
+      if (updated.warning) show("note", "flagged"); else show("note", "done", { what: t("st_" + updated.state) });
+    }, function (err) { fail(err); if (button) button.disabled = false; });
+  }
+
+  /** The phone's position when it gives one quickly; none otherwise (the check-in is not refused for it). */
+  function position() {
+    return new Promise(function (resolve) {
+      if (!navigator.geolocation) return resolve(null);
+      var done = false;
+      var finish = function (v) { if (!done) { done = true; resolve(v); } };
+      setTimeout(function () { finish(null); }, 3000);
+      navigator.geolocation.getCurrentPosition(function (p) { finish({ latitude: p.coords.latitude, longitude: p.coords.longitude }); }, function () { finish(null); }, { timeout: 3000, maximumAge: 60000 });
+    });
+  }
+
+  function skillName(id) {
+    var s = skills[id];
+    return s ? (lang === "en" ? s.nameEn : s.nameZh) : t("skillUnknown");
+  }
+
+  function codeForm(shift, action, label) {
+    var form = el("form", "codeform");
+    form.setAttribute("novalidate", "");
+    var input = el("input");
+    input.setAttribute("inputmode", "numeric"); input.setAttribute("maxlength", "6"); input.setAttribute("autocomplete", "off");
+    input.setAttribute("aria-label", t("siteCode")); input.setAttribute("placeholder", t("siteCode"));
+    input.className = "site-code"; input.value = codeFromLink;
+    var button = el("button", action, t(label)); button.type = "submit";
+    form.append(input, button);
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      act(shift, action, { code: input.value.trim() }, button);
+    });
+    return form;
+  }
+
+  function card(s) {
+    var li = el("li", fresh[s.shiftId] ? "fresh" : "");
+    li.dataset.shift = s.shiftId;
+    li.dataset.state = s.state;
+    var title = el("div", "card-title", skillName(s.skillId) + " · " + dayOf(s.shiftStart));
+    li.append(title);
+    li.append(el("div", "line", t("when", { date: "", from: hm(s.shiftStart), to: hm(s.shiftEnd) }).trim() + " · " + t("rate", { rate: yuan(s.rateFen) })));
+    li.append(el("div", "muted", t("by", { name: s.enterpriseName })));
+    li.append(el("div", "state", t("st_" + s.state)));
+    if (s.state === "assigned") {
+      li.append(el("div", "muted", t("confirmBy", { time: stamp(s.confirmDeadline) })));
+      var row = el("div", "row2");
+      var yes = el("button", "confirm", t("confirm")); yes.type = "button";
+      var no = el("button", "secondary decline", t("decline")); no.type = "button";
+      yes.addEventListener("click", function () { act(s, "confirm", undefined, yes); });
+      no.addEventListener("click", function () { act(s, "decline", {}, no); });
+      row.append(yes, no);
+      li.append(row);
+    }
+    if (s.state === "confirmed") {
+      li.append(el("div", "muted", t("checkInBy", { time: stamp(s.noShowAt) })));
+      li.append(codeForm(s, "check-in", "checkIn"));
+    }
+    if (s.checkIn) li.append(el("div", "muted", t("checkedInAt", { time: stamp(s.checkIn.at) })));
+    if (s.checkIn && s.checkIn.outsideGeofence && !s.checkIn.accepted) li.append(el("div", "warn", t("flagged")));
+    if (s.state === "checkedIn") li.append(codeForm(s, "check-out", "checkOut"));
+    if (s.checkOut) li.append(el("div", "muted", t("checkedOutAt", { time: stamp(s.checkOut.at) })));
+    if (s.state === "checkedOut") li.append(el("div", "muted", t("waitingApproval", { time: stamp(s.autoApproveAt) })));
+    var minutes = s.paid ? s.paid.minutes : s.recordedMinutes;
+    if (minutes !== null && minutes !== undefined) li.append(el("div", "hours", t("hours", { hours: (minutes / 60).toFixed(2).replace(/\.?0+$/, "") })));
+    if (s.earnings) {
+      li.append(el("div", "money", s.earnings.taxFen > 0 ? t("earnedNet", { amount: yuan(s.earnings.netFen), tax: yuan(s.earnings.taxFen) }) : t("earned", { amount: yuan(s.earnings.netFen) })));
+      li.append(el("div", "muted", s.earnings.paidTo === "worker" ? t("paidToWorker") : t("paidToSupplier", { name: s.supplierName })));
+    }
+    return li;
+  }
+
+  function renderShifts() {
+    var lists = { offered: [], upcoming: [], past: [] };
+    shifts.forEach(function (s) {
+      if (OFFERED.indexOf(s.state) >= 0) lists.offered.push(s);
+      else if (UPCOMING.indexOf(s.state) >= 0) lists.upcoming.push(s);
+      else lists.past.push(s);
+    });
+    // Soonest first for what is ahead; latest first for what is done.
+    lists.offered.reverse(); lists.upcoming.reverse();
+    [["offered", "noOffered"], ["upcoming", "noUpcoming"], ["past", "noPast"]].forEach(function (pair) {
+      var ol = $(pair[0]);
+      var focused = document.activeElement && ol.contains(document.activeElement) && document.activeElement.tagName === "INPUT" ? document.activeElement : null;
+      if (focused) return; // do not take the code out from under the worker's fingers
+      ol.textContent = "";
+      if (lists[pair[0]].length === 0) ol.append(el("li", "empty", t(pair[1])));
+      lists[pair[0]].forEach(function (s) { ol.append(card(s)); });
+    });
+    fresh = {};
+  }
+
+  /** The `shifts` channel: any change to one of the worker's shifts reloads the list. */
+  function connect(delay) {
+    setTimeout(function () {
+      call("POST", "/v1/stream/tickets").then(function (r) {
+        var ws = new WebSocket((location.protocol === "https:" ? "wss" : "ws") + "://" + location.host + "/v1/stream?ticket=" + encodeURIComponent(r.ticket));
+        ws.onopen = function () { ws.send(JSON.stringify({ op: "subscribe", channel: "shifts" })); };
+        ws.onmessage = function (m) {
+          var f = null;
+          try { f = JSON.parse(m.data); } catch (e) { return; }
+          if (f.type === "subscribed") { live = "live"; render(); loadShifts(); return; }
+          if (f.channel === "shifts") loadShifts();
+        };
+        ws.onclose = function () { live = "reconnecting"; render(); connect(2000); };
+      }, function () { live = "reconnecting"; render(); connect(5000); });
+    }, delay);
+  }
+
+  function workerPage() {
+    call("GET", "/v1/me").then(function (me) {
+      if (!me || me.role !== "worker" || !me.worker) { location.replace("/login" + location.search); return; }
+      window.__me = me.worker;
+      $("app").hidden = false; render();
+      call("GET", "/v1/catalogue").then(function (c) { (c.skills || []).forEach(function (s) { skills[s.id] = s; }); render(); }, function () { /* names fall back */ });
+      loadShifts();
+      connect(0);
+    }, function (err) {
+      if (err && err.status === 401) { location.replace("/login" + location.search); return; }
+      $("app").hidden = false; fail(err);
+    });
+    $("logout").addEventListener("click", function () {
+      $("logout").disabled = true;
+      call("POST", "/v1/auth/logout").then(function () { location.replace("/login"); }, function (err) { fail(err); $("logout").disabled = false; });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    $("lang").addEventListener("click", function () {
+      lang = lang === "en" ? "zh-CN" : "en";
+      try { localStorage.setItem(KEY, lang); } catch (e) { /* not remembered, still switched */ }
+      render();
+    });
+    render();
+    if (document.body.dataset.page === "worker") workerPage(); else loginPage();
+  });
+})();
