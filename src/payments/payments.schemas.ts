@@ -122,6 +122,9 @@ export function createPaymentsSchemas(limits: PaymentLimits) {
           pattern: BANK_ACCOUNT_NUMBER_PATTERN,
           description: "8 to 34 digits; single spaces or dashes between digits are allowed and dropped",
         }),
+        from: Type.Optional(Type.Union([Type.Literal("wallet"), Type.Literal("payable")], {
+          description: "Which account pays out: an agency's is always its payable; an enterprise's wallet by default, or the payable a lending enterprise is paid into for its staff's shared-staffing work",
+        })),
       },
       {
         additionalProperties: false,

@@ -367,7 +367,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     /** A supplier (or an enterprise, from its wallet) asks to be paid out: the amount is held at once. */
     async requestWithdrawal(
       principal: Principal,
-      input: { amountFen: bigint; bankAccountName: string; bankName: string; bankAccountNumber: string },
+      input: { amountFen: bigint; bankAccountName: string; bankName: string; bankAccountNumber: string; from?: "wallet" | "payable" },
       claim: Claim,
     ): Promise<WithdrawalView> {
       const orgId = principal.organisationId;
@@ -382,7 +382,9 @@ export function createPaymentsService(deps: PaymentsDeps) {
       const bankName = input.bankName.trim();
       if (bankAccountName.length < 2) throw invalidField("/body/bankAccountName", "the payee name needs at least 2 characters");
       if (bankName.length < 2) throw invalidField("/body/bankName", "the bank name needs at least 2 characters");
-      const account = principal.role === "agency" ? supplierPayableAccount(orgId) : walletAccount(orgId);
+      if (principal.role === "agency" && input.from === "wallet") throw invalidField("/body/from", "an agency is paid into its payable and withdraws from it");
+      // A lending enterprise is paid for its staff's shared-staffing shifts into a payable of its own (the contract runtime).
+      const account = principal.role === "agency" || input.from === "payable" ? supplierPayableAccount(orgId) : walletAccount(orgId);
       // The ledger would refuse it too, as "exceeds credits"; say what it means for an account that holds nothing.
       if (available(ledger.lookupAccount(account.id)) <= 0n) {
         throw new DomainError("unprocessable", "there is nothing to withdraw: the account holds no money that is not already held for a withdrawal", {

@@ -400,6 +400,12 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await entAct(s, "approve")).body.earnings).toMatchObject({ wageFen: 2500 * 8, paidTo: "supplier", payeeAccountId: payable });
     expect(await net(payable)).toBe(before + 20_000);
     expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    // the lending enterprise withdraws its pay through the existing withdrawal flow
+    const bank = { bankAccountName: "重庆长寿化工机械有限公司", bankName: "中国建设银行重庆分行", bankAccountNumber: "5000 1234 5678 9012 345" };
+    const wd = await call(app, "POST", "/v1/withdrawals", { key: lender, body: { amountFen: 20_000, from: "payable", ...bank } });
+    expect(wd.status, JSON.stringify(wd.body)).toBe(201);
+    expect(wd.body).toMatchObject({ accountId: payable, amountFen: 20_000 });
+    expect((await call(app, "POST", "/v1/withdrawals", { key: agency, body: { amountFen: 1, from: "wallet", ...bank } })).body).toMatchObject({ status: 400, field: "/body/from" });
     await expectVerified();
   });
 
