@@ -91,7 +91,11 @@ describe.skipIf(!postgresUrl)("the application's PostgreSQL role (PostgreSQL)", 
       expect(err!.message, text).not.toMatch(/append-only/);
     };
     for (const table of LEDGER_TABLES) {
-      await refused(`UPDATE ${table} SET shard = shard`);
+      const { rows: first } = await appDb.sql.query<{ c: string }>(
+        `SELECT column_name AS c FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position LIMIT 1`,
+        [table],
+      );
+      await refused(`UPDATE ${table} SET "${first[0]!.c}" = "${first[0]!.c}"`);
       await refused(`DELETE FROM ${table}`);
       await refused(`TRUNCATE ${table}`);
       await refused(`ALTER TABLE ${table} DISABLE TRIGGER USER`);
