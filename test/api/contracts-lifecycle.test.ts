@@ -219,6 +219,11 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await fire();
     await app.built.contracts.sweep();
     await restart();
+    // a deadline delivered again, late (a timer row left behind, a second node): fired, ignored, gone
+    const { repo } = app.built.contracts;
+    await repo.transaction((tx) => repo.replaceTimers(tx, "shift", s2, [{ id: `${s2}:timer:deadline.autoApprove`, dueAt: D + 33 * HOUR, event: { type: "deadline.autoApprove", at: D + 33 * HOUR } }]));
+    expect(await fire()).toBe(1);
+    expect(await repo.timers()).toEqual([]);
     expect((await call(app, "GET", `/v1/accounts/${encodeURIComponent(escrow)}/statement`, { key: operator })).body.items).toEqual(lines);
     expect(lines.map((l: { transferId: string; direction: string; amountFen: number; counterpartyAccountId: string; code: string }) => [l.transferId.replace(contractId, "C"), l.direction, l.amountFen, l.code])).toEqual([
       [expect.stringMatching(/^fil_.*:escrow$/), "credit", 2 * SEAT, "escrow"],
@@ -431,11 +436,51 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await expectVerified();
   });
 
-  it("refuses the same person booked for overlapping shifts through two agencies, and workers who do not qualify", async () => {
-    const D = start(19);
+  it("a settlement whose ledger outcome was unknown completes on the next sweep, moving the money once", async () => {
+    const D = start(21);
     at(D - 30 * HOUR);
-    const first = await trade(19, 1);
-    const second = await trade(19, 1, { buyer: ent2, seller: agency2, skill: "warehouse-picker" });
+    const contractId = await trade(21, 1);
+    const a = await worker(agency);
+    await assign(contractId, 1, a.id);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", a.cookie);
+    at(D);
+    await act(s, "check-in", a.cookie, { code: await siteCode() });
+    at(D + 9 * HOUR);
+    await act(s, "check-out", a.cookie, { code: await siteCode() });
+    const payable = `supplier_payable:${org("demo agency 0004")}:CNY`;
+    const before = await net(payable);
+    // the sequencer commits the transfers, but the answer is lost (a dropped connection): the outcome is unknown
+    const sequencer = app.built.sequencer;
+    const original = sequencer.createTransfers.bind(sequencer);
+    let lost = 0;
+    sequencer.createTransfers = async (batch) => {
+      const out = await original(batch);
+      if (batch.some((t) => t.id.startsWith(`${contractId}:seat:`)) && lost++ === 0) throw new Error("connection lost after COMMIT");
+      return out;
+    };
+    try {
+      const approved = await entAct(s, "approve");
+      expect(approved.body).toMatchObject({ state: "approved", earnings: null }); // decided, money not yet confirmed
+      expect((await workflow(contractId)).closed).toBe(false);
+      await restart(); // the process dies; the outbox keeps the effect
+    } finally {
+      sequencer.createTransfers = original;
+    }
+    expect(await net(payable)).toBe(before + WAGE); // the money moved once, before the answer was lost
+    const w = await workflow(contractId);
+    expect(w).toMatchObject({ state: "settled", closed: true });
+    expect(w.seats[0].settlement).toMatchObject({ wageFen: WAGE, transferIds: [`${contractId}:seat:1:escrow`, `${contractId}:seat:1:escrow:fee`] });
+    expect(await net(payable)).toBe(before + WAGE);
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    await expectVerified();
+  });
+
+  it("refuses the same person booked for overlapping shifts through two agencies, and workers who do not qualify", async () => {
+    const D = start(24);
+    at(D - 30 * HOUR);
+    const first = await trade(24, 1);
+    const second = await trade(24, 1, { buyer: ent2, seller: agency2, skill: "warehouse-picker" });
     const solo = await worker(operator, { supplierId: null, skills: [{ skillId: "general-labourer", level: 0 }, { skillId: "warehouse-picker", level: 1 }] });
     expect((await assign(first, 1, solo.id, agency)).status).toBe(200);
     const twice = await assign(second, 1, solo.id, agency2);
@@ -451,7 +496,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await assign(first, 1, other.id, agency)).body).toMatchObject({ status: 403, field: "/body/workerId" });
     const noSkill = await worker(agency, { skills: [{ skillId: "cleaner", level: 0 }] });
     expect((await assign(first, 1, noSkill.id, agency)).body).toMatchObject({ status: 422, reason: "skill" });
-    const welding = await trade(19, 1, { skill: "welder" });
+    const welding = await trade(24, 1, { skill: "welder" });
     const young = await worker(agency, {}, "20090601"); // 17 on the shift's day
     expect((await assign(welding, 1, young.id, agency)).body).toMatchObject({ status: 422, reason: "juvenile_hazard" });
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
