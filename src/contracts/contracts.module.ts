@@ -54,8 +54,9 @@ export function createContractsModule(deps: ContractsModuleDeps) {
       unsubscribe = deps.bus.subscribe("contract.created", (e) => {
         runtime.start(e.contractId).then(() => runtime.drain()).catch((err: unknown) => deps.log.error({ err, contractId: e.contractId }, "contracts: a new contract could not be started; the sweep will retry"));
       });
-      await sweep();
-      await runtime.fireDueTimers();
+      // A failure here (the ledger unavailable, say) must not keep the process from serving: the loops retry.
+      await sweep().catch((err: unknown) => deps.log.error({ err }, "contracts: the start-up sweep failed; the sweep loop retries"));
+      await runtime.fireDueTimers().catch((err: unknown) => deps.log.error({ err }, "contracts: firing due timers at start-up failed; the timer loop retries"));
       if (options.loops === false) return;
       const every = (ms: number, key: keyof typeof busy, fn: () => Promise<unknown>) => {
         const t = setInterval(() => {
