@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { prng } from "../../test/helpers/prng";
-import { median, percentiles, ratio, weightedPercentiles, type Observation } from "./measures";
+import { hoursOf, median, percentiles, ratio, weightedPercentiles, type Observation } from "./measures";
+
+const H = 3_600_000;
 
 /** Nearest rank by the definition, on the expanded list (each observation repeated weight times). */
 function reference(observations: readonly Observation[], p: number): number | null {
@@ -57,5 +59,18 @@ describe("ratio", () => {
     expect(ratio(0, 0).percent).toBeNull();
     expect(() => ratio(-1, 2)).toThrow(RangeError);
     expect(() => ratio(1.5, 2)).toThrow(RangeError);
+  });
+});
+
+describe("hoursOf", () => {
+  it.each([
+    [0, "0.0"],
+    [H, "1.0"],
+    [5.5 * H, "5.5"],
+    [0.25 * H, "0.2"], // 0.25 → 0.2 (half-even)
+    [0.35 * H, "0.4"], // 0.35 → 0.4 (half-even)
+    [26 * H + 1, "26.0"],
+  ])("%i ms = %s h", (ms, text) => {
+    expect(hoursOf(ms)).toBe(text);
   });
 });

@@ -81,3 +81,16 @@ export function ratio(numerator: number, denominator: number): Ratio {
   if (r2 > d || (r2 === d && q % 2n === 1n)) q += 1n;
   return { numerator, denominator, percent: `${q / 10n}.${q % 10n}` };
 }
+
+/** Milliseconds as hours with one decimal, rounded half-even in integers. */
+export function hoursOf(ms: number): string {
+  if (!Number.isSafeInteger(ms)) throw new RangeError(`hoursOf: ${ms} is not whole milliseconds`);
+  const negative = ms < 0;
+  const abs = Math.abs(ms);
+  // tenths of an hour = ms / 360000, half-even
+  let q = Math.floor(abs / 360_000);
+  const r2 = (abs - q * 360_000) * 2;
+  if (r2 > 360_000 || (r2 === 360_000 && q % 2 === 1)) q += 1;
+  const text = `${Math.floor(q / 10)}.${q % 10}`;
+  return negative && q !== 0 ? `-${text}` : text;
+}

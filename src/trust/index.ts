@@ -1,7 +1,7 @@
 /** Integrity points, colours and appeals: the pure rules (scored events, versioned settings, explained scores, colour, transitions, appeals). */
 export * from "./trust.rules";
 /** Two-way reliability of enterprises: late-cancellation rate, dispute rate, approval speed. */
-export { enterpriseReliability, hoursOf, type EnterpriseContractRecord, type EnterpriseShiftRecord, type EnterpriseReliability, type Window } from "./reliability";
+export { enterpriseReliability, type EnterpriseContractRecord, type EnterpriseShiftRecord, type EnterpriseReliability, type Window } from "./reliability";
 /** Wage-arrears early warning: ageing per enterprise and district, the oldest items, the points they cost. */
 export {
   arrearsReport,

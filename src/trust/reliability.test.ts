@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { prng } from "../../test/helpers/prng";
-import { enterpriseReliability, hoursOf, type EnterpriseContractRecord, type EnterpriseShiftRecord } from "./reliability";
+import { enterpriseReliability, type EnterpriseContractRecord, type EnterpriseShiftRecord } from "./reliability";
 
 const H = 3_600_000;
 const T0 = Date.UTC(2026, 11, 1);
@@ -79,18 +79,5 @@ describe("enterprise reliability", () => {
         expect(r.approval.medianMs).toBe(waits.length === 0 ? null : waits[Math.ceil(waits.length / 2) - 1]);
       }
     }
-  });
-});
-
-describe("hoursOf", () => {
-  it.each([
-    [0, "0.0"],
-    [H, "1.0"],
-    [5.5 * H, "5.5"],
-    [0.25 * H, "0.2"], // 0.25 → 0.2 (half-even)
-    [0.35 * H, "0.4"], // 0.35 → 0.4 (half-even)
-    [26 * H + 1, "26.0"],
-  ])("%i ms = %s h", (ms, text) => {
-    expect(hoursOf(ms)).toBe(text);
   });
 });

@@ -15,7 +15,7 @@
  * Medians are nearest-rank (src/shared/measures.ts): a duration that really
  * happened.
  */
-import { median, ratio, type Ratio } from "../shared/measures";
+import { hoursOf, median, ratio, type Ratio } from "../shared/measures";
 
 /** Epoch milliseconds. */
 type EpochMs = number;
@@ -58,19 +58,6 @@ export interface EnterpriseReliability {
   };
 }
 
-
-/** Milliseconds as hours with one decimal, rounded half-even in integers. */
-export function hoursOf(ms: number): string {
-  if (!Number.isSafeInteger(ms)) throw new RangeError(`hoursOf: ${ms} is not whole milliseconds`);
-  const negative = ms < 0;
-  const abs = Math.abs(ms);
-  // tenths of an hour = ms / 360000, half-even
-  let q = Math.floor(abs / 360_000);
-  const r2 = (abs - q * 360_000) * 2;
-  if (r2 > 360_000 || (r2 === 360_000 && q % 2 === 1)) q += 1;
-  const text = `${Math.floor(q / 10)}.${q % 10}`;
-  return negative && q !== 0 ? `-${text}` : text;
-}
 
 function inWindow(t: EpochMs, w: Window): boolean {
   return t >= w.from && t < w.to;
