@@ -2,3 +2,5 @@
 export { webRoutes } from "./web.routes";
 /** The trading pages of enterprises and agencies (/trade…). */
 export { tradeRoutes } from "./trade.routes";
+/** Vendored browser code served by Shiftex (Apache ECharts): the versioned path pages reference. */
+export { echartsAsset, type VendorAsset } from "./vendor";
