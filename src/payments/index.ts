@@ -2,8 +2,8 @@
 export { createPaymentsModule, type PaymentsModule, type PaymentsModuleDeps } from "./payments.module";
 /** The payment gateway port and what moves through it. */
 export type { PaymentGateway, FundingInstructions, PayoutItem, PayoutFile } from "./gateway";
-/** The offline bank-transfer gateway (embedded default) and its CSV helper. */
-export { createOfflineGateway, csvField, type EscrowBankAccount } from "./offline";
+/** The offline bank-transfer gateway (embedded default); its payout file is written by src/shared/csv.ts. */
+export { createOfflineGateway, type EscrowBankAccount } from "./offline";
 /** Persistence of top-ups, withdrawals and payout batches. */
 export { createPaymentsRepository, type PaymentsRepository } from "./payments.repository";
 /** Top-ups, withdrawals and payout batches over the ledger; the operations they record on claims; reference reading. */

@@ -4,3 +4,5 @@ export { webRoutes } from "./web.routes";
 export { tradeRoutes } from "./trade.routes";
 /** The organisations' contract pages: site check-in code, timesheets, staffing (/site, /site/timesheets, /staffing). */
 export { contractPagesRoutes } from "./contracts.routes";
+/** Vendored browser code served by Shiftex (Apache ECharts): the versioned path pages reference. */
+export { echartsAsset, type VendorAsset } from "./vendor";
