@@ -32,6 +32,7 @@ import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
 import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
 import { createPaymentsModule, paymentsRoutes } from "./payments";
+import { createReconciliationModule, reconciliationRoutes } from "./reconciliation";
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 
@@ -142,6 +143,11 @@ export async function buildApp(deps: AppDeps) {
     log: app.log,
   });
   for (const [operation, recover] of Object.entries(paymentsModule.operations)) idempotency.register(operation, recover);
+  // Reconciliation reads the clearing account through the sequencer and corrects only through it (via suspense).
+  const reconciliationModule = createReconciliationModule({
+    sql: db.sql, ledger: sequencer, config, clock, newId: ids, describeClearing: (transferIds) => paymentsModule.repo.describeClearing(transferIds),
+  });
+  for (const [operation, recover] of Object.entries(reconciliationModule.operations)) idempotency.register(operation, recover);
 
   await app.register(swagger, {
     openapi: {
@@ -236,11 +242,12 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
+  await app.register(reconciliationRoutes, { reconciliation: reconciliationModule.service, ...reconciliationModule.limits });
   await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
   await app.register(webRoutes);
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, sequencer, exchange, bus, realtime, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service }, ledger, sequencer, exchange, bus, realtime, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

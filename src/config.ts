@@ -72,6 +72,13 @@ export interface Config {
   readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
   /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
   readonly paymentMaxFen: number;
+  /** Reconciliation of the ledger against the payment providers. */
+  readonly reconciliation: {
+    /** Tier 3: an unmatched movement is suggested for one on the other side with the same amount this many days either side. */
+    readonly windowDays: number;
+    /** Largest bank statement file an operator may upload, bytes. */
+    readonly maxStatementBytes: number;
+  };
   /** Idempotency claims and stored responses. */
   readonly idempotency: {
     /** A claim this old is taken over even though its process still runs (a hung request). */
@@ -423,6 +430,10 @@ export function loadConfig(env: Env): Config {
       webhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
     },
     paymentMaxFen: int(env, "PAYMENT_MAX_FEN", 10_000_000_000, 1, 9_000_000_000_000),
+    reconciliation: {
+      windowDays: int(env, "RECONCILIATION_WINDOW_DAYS", 3, 0, 31),
+      maxStatementBytes: int(env, "RECONCILIATION_MAX_STATEMENT_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
     idempotency: {
       takeoverSeconds: int(env, "IDEMPOTENCY_TAKEOVER_SECONDS", 60, 1, 86_400),
       retentionHours: int(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 366),
@@ -444,7 +455,7 @@ export const CONFIG_VARIABLES = [
   "NOTIFIER_URL", "NOTIFIER_SECRET", "NOTIFIER_TIMEOUT_MS", "NOTIFIER_RETRIES",
   "DATABASE_OWNER_URL", "DATABASE_POOL_SIZE", "LEDGER_SHARD", "LEDGER_BATCH_SIZE", "LEDGER_CHECKPOINT_INTERVAL_MS",
   "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
-  "PAYMENT_MAX_FEN", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
+  "PAYMENT_MAX_FEN", "RECONCILIATION_WINDOW_DAYS", "RECONCILIATION_MAX_STATEMENT_BYTES", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
   "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",
   "EXCHANGE_TICK_FEN", "EXCHANGE_MAX_RATE_FEN", "EXCHANGE_HORIZON_DAYS", "EXCHANGE_MIN_LEAD_MINUTES", "EXCHANGE_STAFFING_LEAD_MINUTES",
   "SEQUENCER_SNAPSHOT_EVERY", "SEQUENCER_RECENT_IDS", "SEQUENCER_TICK_MS",
