@@ -31,8 +31,8 @@ import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
 import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
-import { createPaymentsModule, paymentsRoutes } from "./payments";
-import { createReconciliationModule, reconciliationRoutes } from "./reconciliation";
+import { createPaymentsModule, paymentsRoutes, stripeRoutes, stripeWebhookRoutes, type StripeApi } from "./payments";
+import { createReconciliationModule, reconciliationRoutes, stripeProviderSource } from "./reconciliation";
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 
@@ -49,6 +49,8 @@ export interface AppDeps {
   bus?: Bus;
   /** Where the stream's book snapshots come from; default: the exchange's committed books (tests may stand in their own). */
   books?: BookSource;
+  /** Stands in for Stripe's API (tests); default: the official SDK when STRIPE_SECRET_KEY is set. */
+  stripeApi?: StripeApi;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -129,7 +131,13 @@ export async function buildApp(deps: AppDeps) {
   const ledger = ledgerModule.writer;
   const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
   // Payments move money through the sequencer too, so balances never race.
-  const paymentsModule = createPaymentsModule({ sql: db.sql, ledger, config, clock, newId: ids });
+  const paymentsModule = createPaymentsModule({
+    sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
+    organisation: async (id) => {
+      const o = await partiesModule.repo.findOrganisation(id);
+      return o ? { kind: o.kind, lendsStaff: o.lendsStaff, name: o.name } : null;
+    },
+  });
   const { payments } = paymentsModule;
   // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.
   const instance = await openProcessInstance(db.sql, { log: app.log });
@@ -146,6 +154,7 @@ export async function buildApp(deps: AppDeps) {
   // Reconciliation reads the clearing account through the sequencer and corrects only through it (via suspense).
   const reconciliationModule = createReconciliationModule({
     sql: db.sql, ledger: sequencer, config, clock, newId: ids, describeClearing: (transferIds) => paymentsModule.repo.describeClearing(transferIds),
+    stripeSource: paymentsModule.stripeApi ? stripeProviderSource(paymentsModule.stripeApi) : undefined,
   });
   for (const [operation, recover] of Object.entries(reconciliationModule.operations)) idempotency.register(operation, recover);
 
@@ -243,11 +252,15 @@ export async function buildApp(deps: AppDeps) {
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
   await app.register(reconciliationRoutes, { reconciliation: reconciliationModule.service, ...reconciliationModule.limits });
+  if (paymentsModule.stripe) {
+    await app.register(stripeRoutes, { stripe: paymentsModule.stripe, maxAmountFen: config.paymentMaxFen });
+    await app.register(stripeWebhookRoutes, { stripe: paymentsModule.stripe });
+  }
   await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
   await app.register(webRoutes);
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service }, ledger, sequencer, exchange, bus, realtime, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, bus, realtime, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -32,9 +32,9 @@ import { config as loadProcessConfig, ConfigError, type Config } from "./config"
 import { openDatabase, type Database } from "./infra/db";
 import { migrateDatabase } from "./infra/migrate";
 import { checkpointVerifier, createLedgerRepository, verifyStoredChain } from "./ledger";
-import { createPaymentsRepository } from "./payments";
+import { createPaymentsRepository, createStripeApi } from "./payments";
 import { shanghaiDate } from "./parties";
-import { createReconciliationModule, type ImportProgress, type ProviderSource, type ReconciliationService, type RunView } from "./reconciliation";
+import { createReconciliationModule, stripeProviderSource, type ImportProgress, type ProviderSource, type ReconciliationService, type RunView } from "./reconciliation";
 import { DomainError } from "./shared/errors";
 import { newId } from "./shared/ids";
 import { fenToYuan } from "./shared/money";
@@ -242,7 +242,7 @@ export async function runCli(argv: readonly string[], io: CliIo, open: () => Pro
  * reconciliation service that reads the ledger from storage: the command
  * line never writes the ledger, so it needs no writer of its own.
  */
-export async function openContext(stripeSource?: (config: Config) => ProviderSource | undefined): Promise<CliContext> {
+export async function openContext(): Promise<CliContext> {
   const config = loadProcessConfig();
   const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, "pglite"), poolSize: 4 });
   try {
@@ -252,7 +252,8 @@ export async function openContext(stripeSource?: (config: Config) => ProviderSou
       throw new Error("the command line reads the ledger; corrections go through the server (POST /v1/reconciliation/exceptions/:id/resolve)");
     };
     const payments = createPaymentsRepository(db.sql);
-    const source = stripeSource?.(config);
+    const { secretKey, webhookSecret, apiBase, maxNetworkRetries } = config.stripe;
+    const source: ProviderSource | undefined = secretKey && webhookSecret ? stripeProviderSource(createStripeApi({ secretKey, webhookSecret, apiBase, maxNetworkRetries })) : undefined;
     const module = createReconciliationModule({
       sql: db.sql,
       ledger: {

@@ -69,7 +69,17 @@ export interface Config {
   /** The exchange's rules and its sequencer's memory and snapshots. */
   readonly exchange: ExchangeConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
-  readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
+  readonly stripe: {
+    readonly secretKey: string | undefined;
+    readonly apiBase: string | undefined;
+    readonly webhookSecret: string | undefined;
+    /** A PaymentIntent unpaid this long is cancelled and its payment abandoned. */
+    readonly fundingTtlMinutes: number;
+    /** How often unfinished Stripe payments are driven on (0: never; requests and webhooks still drive their own). */
+    readonly sweepSeconds: number;
+    /** The SDK's retries of a request that got no answer (with the same idempotency key). */
+    readonly maxNetworkRetries: number;
+  };
   /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
   readonly paymentMaxFen: number;
   /** Reconciliation of the ledger against the payment providers. */
@@ -287,6 +297,24 @@ function redisPrefix(env: Env): string {
   return raw;
 }
 
+function stripeSettings(env: Env): Config["stripe"] {
+  const secretKey = str(env, "STRIPE_SECRET_KEY");
+  const webhookSecret = str(env, "STRIPE_WEBHOOK_SECRET");
+  if (secretKey !== undefined && !/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(secretKey)) {
+    throw new ConfigError("STRIPE_SECRET_KEY", "must be a Stripe secret or restricted key (sk_test_…, sk_live_…, rk_…)");
+  }
+  // Without the webhook secret no event could be verified, and paid PaymentIntents would credit nothing until the sweeper polls.
+  if (secretKey !== undefined && webhookSecret === undefined) throw new ConfigError("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set: it verifies Stripe's webhooks");
+  return {
+    secretKey,
+    apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
+    webhookSecret,
+    fundingTtlMinutes: int(env, "STRIPE_FUNDING_TTL_MINUTES", 24 * 60, 5, 30 * 24 * 60),
+    sweepSeconds: int(env, "STRIPE_SWEEP_SECONDS", 30, 0, 3600),
+    maxNetworkRetries: int(env, "STRIPE_MAX_NETWORK_RETRIES", 1, 0, 5),
+  };
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
@@ -424,11 +452,7 @@ export function loadConfig(env: Env): Config {
       recentIds: int(env, "SEQUENCER_RECENT_IDS", 100_000, 1000, 100_000_000),
       tickMs: int(env, "SEQUENCER_TICK_MS", 1000, 10, 3_600_000),
     },
-    stripe: {
-      secretKey: str(env, "STRIPE_SECRET_KEY"),
-      apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
-      webhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
-    },
+    stripe: stripeSettings(env),
     paymentMaxFen: int(env, "PAYMENT_MAX_FEN", 10_000_000_000, 1, 9_000_000_000_000),
     reconciliation: {
       windowDays: int(env, "RECONCILIATION_WINDOW_DAYS", 3, 0, 31),
@@ -449,6 +473,7 @@ export const CONFIG_VARIABLES = [
   "SEED_DEMO", "PLATFORM_FEE_RATE", "TAX_WITHHOLDING_RATE", "IDENTITY_HASH_KEY", "SESSION_SECRET",
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
   "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
+  "STRIPE_FUNDING_TTL_MINUTES", "STRIPE_SWEEP_SECONDS", "STRIPE_MAX_NETWORK_RETRIES",
   "ESCROW_BANK_NAME", "ESCROW_BANK_ACCOUNT_NAME", "ESCROW_BANK_ACCOUNT_NUMBER",
   "TRUST_PROXY", "AUTH_FAILURE_MAX", "AUTH_FAILURE_WINDOW_MS", "OTP_REQUESTS_PER_PHONE", "OTP_REQUESTS_WINDOW_MS", "OTP_MAX_ATTEMPTS", "LOGIN_LOCKOUT_BASE_SECONDS",
   "LOGIN_LOCKOUT_MAX_SECONDS", "LOGIN_LOCKOUT_RESET_SECONDS", "OTP_RETENTION_SECONDS", "SESSION_RETENTION_SECONDS",

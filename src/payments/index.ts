@@ -10,3 +10,11 @@ export { createPaymentsRepository, type PaymentsRepository, type ClearingMovemen
 export { createPaymentsService, normaliseReference, PAYMENT_OPERATIONS, type PaymentsService, type LedgerPort } from "./payments.service";
 /** HTTP routes of payments. */
 export { paymentsRoutes } from "./payments.routes";
+/** Stripe through the official SDK: the port, its failures, and the adapter configured from the settings. */
+export { createStripeApi, StripeRefused, type StripeApi, type StripeSettings, type PaymentIntentState, type StripeEventLike } from "./stripe";
+/** The Stripe gateway's flows: funding, Connect accounts, transfers, payouts, refunds, webhooks, the sweeper. */
+export { createStripeGatewayService, STRIPE_OPERATIONS, stripeIds, type StripeGatewayService, type StripePaymentView, type OrganisationFacts, type SweepReport } from "./stripe.service";
+/** Persistence of gateways per organisation, Stripe payments and the webhook inbox. */
+export { createStripeRepository, type StripeRepository, type Gateway } from "./stripe.repository";
+/** HTTP routes of the Stripe gateway and its webhook. */
+export { stripeRoutes, stripeWebhookRoutes } from "./stripe.routes";

@@ -170,6 +170,22 @@ export function createPaymentsRepository(sql: SqlPool) {
           out.set(`withdrawal-paid:${w.id}`, { provider: w.gateway === "stripe" ? "stripe" : "offline", kind: "payout", identifiers: [w.id], transferGroup: w.batch_id });
         }
       }
+      const stripe = transferIds.map((t) => /^stripe:(.+):(credit|fee|post)$/.exec(t)).filter((m): m is RegExpExecArray => m !== null);
+      if (stripe.length > 0) {
+        const r = await sql.query<{ id: string; kind: string; stripe_id: string | null; charge_id: string | null; transfer_group: string | null }>(
+          `SELECT id, kind, stripe_id, charge_id, transfer_group FROM stripe_payments WHERE id = ANY($1::text[])`,
+          [[...new Set(stripe.map((m) => m[1]!))]],
+        );
+        const byId = new Map(r.rows.map((x) => [x.id, x]));
+        for (const m of stripe) {
+          const p = byId.get(m[1]!);
+          if (!p) continue;
+          const ids = (xs: (string | null)[]) => xs.filter((x): x is string => x !== null);
+          if (m[2] === "credit") out.set(m[0], { provider: "stripe", kind: "stripe_funding", identifiers: ids([p.stripe_id, p.charge_id]), transferGroup: null });
+          else if (m[2] === "fee") out.set(m[0], { provider: "stripe", kind: "stripe_fee", identifiers: p.charge_id ? [`fee:${p.charge_id}`] : [], transferGroup: null });
+          else out.set(m[0], { provider: "stripe", kind: `stripe_${p.kind}`, identifiers: ids([p.stripe_id]), transferGroup: p.kind === "transfer" ? p.transfer_group : null });
+        }
+      }
       return out;
     },
 

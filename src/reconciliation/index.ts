@@ -13,3 +13,5 @@ export {
 export { createReconciliationRepository, type ReconciliationRepository, type Provider, type ProviderRecordRow } from "./reconciliation.repository";
 /** HTTP routes of reconciliation (operators only). */
 export { reconciliationRoutes } from "./reconciliation.routes";
+/** Stripe's balance transactions as provider records, fetched page by page. */
+export { stripeProviderSource, balanceTransactionRecords, type BalanceTransactionPages } from "./stripe-records";
