@@ -160,8 +160,9 @@ export function createStripeRepository(sql: SqlPool) {
 
     /** Moves a payment from one of `from` to `to` with the step's fields; false when it is not in one of them (another driver took the step). */
     async step(id: string, from: readonly StripePaymentStatus[], to: StripePaymentStatus, fields: StepFields, at: Date): Promise<boolean> {
+      // The target status is in the text too: one statement per step, which a fault-injection test can single out.
       const r = await sql.query(
-        `UPDATE stripe_payments SET status = $3, updated_at = $4,
+        `UPDATE stripe_payments /* step to ${to} */ SET status = $3, updated_at = $4,
                 stripe_id = coalesce($5, stripe_id), charge_id = coalesce($6, charge_id), client_secret = coalesce($7, client_secret),
                 received_fen = coalesce($8, received_fen), fee_fen = coalesce($9, fee_fen), failure = coalesce($10, failure)
           WHERE id = $1 AND status::text = ANY($2::text[])`,

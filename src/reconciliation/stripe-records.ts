@@ -30,7 +30,10 @@ export function balanceTransactionRecords(bt: Record<string, unknown>): Omit<Pro
   const source = bt["source"];
   const sourceObject = source !== null && typeof source === "object" ? (source as Record<string, unknown>) : undefined;
   const sourceId = typeof source === "string" ? source : (sourceObject?.["id"] as string | undefined);
-  const identifiers = [...new Set([sourceId, sourceObject?.["payment_intent"] as string | undefined].filter((x): x is string => typeof x === "string" && x !== ""))];
+  // A charge is also known by its PaymentIntent (what the ledger's credit names); a refund names the PaymentIntent too, but
+  // it is another movement of it: only its own id identifies it, or it would be taken for the charge.
+  const isCharge = bt["type"] === "charge" || bt["type"] === "payment";
+  const identifiers = [...new Set([sourceId, isCharge ? (sourceObject?.["payment_intent"] as string | undefined) : undefined].filter((x): x is string => typeof x === "string" && x !== ""))];
   const group = (sourceObject?.["transfer_group"] as string | null | undefined) ?? null;
   const currency = String(bt["currency"] ?? "").toUpperCase();
   const valueDate = shanghaiDate(Number(bt["created"]) * 1000);
