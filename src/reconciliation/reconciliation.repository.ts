@@ -459,6 +459,15 @@ export function createReconciliationRepository(sql: SqlPool) {
       return r.rows[0] ? runRow(r.rows[0]) : null;
     },
 
+    /** The newest run of a provider for one date. */
+    async latestRunOn(provider: Provider, date: string): Promise<RunRow | null> {
+      const r = await sql.query<Raw>(
+        `SELECT ${RUN_COLUMNS} FROM "reconciliation_runs" WHERE "provider" = $1 AND "business_date" = $2::date ORDER BY "created_at" DESC, "id" DESC LIMIT 1`,
+        [provider, date],
+      );
+      return r.rows[0] ? runRow(r.rows[0]) : null;
+    },
+
     async findRun(id: string): Promise<RunRow | null> {
       const r = await sql.query<Raw>(`SELECT ${RUN_COLUMNS} FROM "reconciliation_runs" WHERE "id" = $1`, [id]);
       return r.rows[0] ? runRow(r.rows[0]) : null;

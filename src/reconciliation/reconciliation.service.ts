@@ -576,6 +576,19 @@ export function createReconciliationService(deps: ReconciliationDeps) {
       operatorOnly(principal, "reads control totals");
       const provider = checkProvider(input.provider, "/querystring/provider");
       checkDate(input.date, "/querystring/date");
+      // A date a later run went past is answered from its own run: later runs settled movements of it together with later
+      // ones, so the live scope no longer shows that day as it was.
+      const latest = await repo.latestRun(provider);
+      if (latest && latest.businessDate > input.date) {
+        const run = await repo.latestRunOn(provider, input.date);
+        if (!run) {
+          throw new DomainError("conflict", `${provider} was reconciled up to ${latest.businessDate} without a run for ${input.date}; read the totals of ${latest.businessDate}`, {
+            field: "/querystring/date",
+            latestDate: latest.businessDate,
+          });
+        }
+        return { provider, date: input.date, asOf: run.createdAt.toISOString(), totals: run.totals as TotalsView[] };
+      }
       const ev = await evaluate(provider, input.date);
       return { provider, date: input.date, asOf: clock.now().toISOString(), totals: await totalsOf(ev) };
     },

@@ -241,6 +241,14 @@ describe.each(backends)("reconciliation on $name", (backend) => {
     expect(run.body.totals[0]).toMatchObject({ differenceFen: 10_500, openExceptionsFen: 10_500, unexplainedFen: 0 });
   });
 
+  it("answers control totals of a date a later run went past from that date's own run, never from today's scope", async () => {
+    const past = await call(app, "GET", `/v1/reconciliation/control-totals?provider=offline&date=${today}`, { key: operator });
+    expect(past.status).toBe(409);
+    expect(past.body).toMatchObject({ field: "/querystring/date", latestDate: runDate });
+    const own = await call(app, "GET", `/v1/reconciliation/control-totals?provider=offline&date=${runDate}`, { key: operator });
+    expect(own.body.totals[0]).toMatchObject({ unexplainedFen: 0 });
+  });
+
   it("exports the trial balance and the day's transfers as CSV", async () => {
     const tb = await fetch(`${app.baseUrl}/v1/reconciliation/exports/trial-balance.csv?date=${runDate}`, { headers: { authorization: `Bearer ${operator}` } });
     expect(tb.status).toBe(200);
