@@ -18,7 +18,8 @@
  *    1  reconcile: exceptions are open (the difference is fully explained by them; an operator works the queue)
  *    2  the books disagree: verify failed (chain, checkpoint or Σ debits ≠ Σ credits), or a difference no exception explains
  *   64  usage: unknown command or option, missing or bad argument
- *   65  data refused: the statement file or a value (the message names the line and column, or the field)
+ *   65  data refused: the statement file or a value (the message names the line and column, or the field), or a date
+ *       before the provider's latest run (runs are cumulative: run that date or a later one)
  *   69  unavailable: the database cannot be reached
  *   70  internal error
  *   75  temporary: another run finished meanwhile, or Stripe did not answer; retry later
@@ -221,6 +222,8 @@ export async function runCli(argv: readonly string[], io: CliIo, open: () => Pro
     }
     if (err instanceof DomainError) {
       io.err(`${err.message}\n`);
+      // A date before the provider's latest run: runs are cumulative, so repeating it would never help.
+      if (err.code === "conflict" && err.details["latestDate"] !== undefined) return EXIT.data;
       if (err.code === "conflict" || err.code === "not_ready" || err.code === "idempotency_in_progress") return EXIT.retry;
       if (err.status < 500) return EXIT.data;
       return EXIT.internal;
