@@ -31,7 +31,8 @@ import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
 import { createExchangeModule, exchangeRoutes, exchangeSettingsOf } from "./exchange";
-import { createPaymentsModule, paymentsRoutes } from "./payments";
+import { createPaymentsModule, paymentsRoutes, stripeRoutes, stripeWebhookRoutes, type StripeApi } from "./payments";
+import { createReconciliationModule, reconciliationRoutes, stripeProviderSource } from "./reconciliation";
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 import { contractsRoutes, createContractsModule } from "./contracts";
@@ -51,6 +52,8 @@ export interface AppDeps {
   books?: BookSource;
   /** Run the contract runtime's timer and sweep loops (default true); tests that move the clock fire timers themselves. */
   contractLoops?: boolean;
+  /** Stands in for Stripe's API (tests); default: the official SDK when STRIPE_SECRET_KEY is set. */
+  stripeApi?: StripeApi;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -133,7 +136,13 @@ export async function buildApp(deps: AppDeps) {
   const ledger = ledgerModule.writer;
   const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
   // Payments move money through the sequencer too, so balances never race.
-  const paymentsModule = createPaymentsModule({ sql: db.sql, ledger, config, clock, newId: ids });
+  const paymentsModule = createPaymentsModule({
+    sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
+    organisation: async (id) => {
+      const o = await partiesModule.repo.findOrganisation(id);
+      return o ? { kind: o.kind, lendsStaff: o.lendsStaff, name: o.name } : null;
+    },
+  });
   const { payments } = paymentsModule;
   // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
   const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
@@ -152,6 +161,12 @@ export async function buildApp(deps: AppDeps) {
     log: app.log,
   });
   for (const [operation, recover] of Object.entries(paymentsModule.operations)) idempotency.register(operation, recover);
+  // Reconciliation reads the clearing account through the sequencer and corrects only through it (via suspense).
+  const reconciliationModule = createReconciliationModule({
+    sql: db.sql, ledger: sequencer, config, clock, newId: ids, describeClearing: (transferIds) => paymentsModule.repo.describeClearing(transferIds),
+    stripeSource: paymentsModule.stripeApi ? stripeProviderSource(paymentsModule.stripeApi) : undefined,
+  });
+  for (const [operation, recover] of Object.entries(reconciliationModule.operations)) idempotency.register(operation, recover);
 
   await app.register(swagger, {
     openapi: {
@@ -246,6 +261,11 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(ledgerRoutes, { ledger: ledgerModule.service });
   await app.register(paymentsRoutes, { payments, limits: paymentsModule.limits });
+  await app.register(reconciliationRoutes, { reconciliation: reconciliationModule.service, ...reconciliationModule.limits });
+  if (paymentsModule.stripe) {
+    await app.register(stripeRoutes, { stripe: paymentsModule.stripe, maxAmountFen: config.paymentMaxFen });
+    await app.register(stripeWebhookRoutes, { stripe: paymentsModule.stripe });
+  }
   await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(contractsRoutes, { contracts: contracts.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
@@ -256,6 +276,6 @@ export async function buildApp(deps: AppDeps) {
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.
   await contracts.start({ loops: deps.contractLoops ?? true });
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency }, ledger, sequencer, exchange, contracts, bus, realtime, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, bus, realtime, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -72,9 +72,26 @@ export interface Config {
   /** The contract runtime: deadlines and terms every new contract runs under (shown to users), and its loops. */
   readonly contracts: ContractsConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
-  readonly stripe: { readonly secretKey: string | undefined; readonly apiBase: string | undefined; readonly webhookSecret: string | undefined };
+  readonly stripe: {
+    readonly secretKey: string | undefined;
+    readonly apiBase: string | undefined;
+    readonly webhookSecret: string | undefined;
+    /** A PaymentIntent unpaid this long is cancelled and its payment abandoned. */
+    readonly fundingTtlMinutes: number;
+    /** How often unfinished Stripe payments are driven on (0: never; requests and webhooks still drive their own). */
+    readonly sweepSeconds: number;
+    /** The SDK's retries of a request that got no answer (with the same idempotency key). */
+    readonly maxNetworkRetries: number;
+  };
   /** Largest top-up or withdrawal, in fen (a guard against a slipped digit). */
   readonly paymentMaxFen: number;
+  /** Reconciliation of the ledger against the payment providers. */
+  readonly reconciliation: {
+    /** Tier 3: an unmatched movement is suggested for one on the other side with the same amount this many days either side. */
+    readonly windowDays: number;
+    /** Largest bank statement file an operator may upload, bytes. */
+    readonly maxStatementBytes: number;
+  };
   /** Idempotency claims and stored responses. */
   readonly idempotency: {
     /** A claim this old is taken over even though its process still runs (a hung request). */
@@ -359,6 +376,24 @@ export function contractSettingsOf(c: ContractsConfig): ContractSettings {
   };
 }
 
+function stripeSettings(env: Env): Config["stripe"] {
+  const secretKey = str(env, "STRIPE_SECRET_KEY");
+  const webhookSecret = str(env, "STRIPE_WEBHOOK_SECRET");
+  if (secretKey !== undefined && !/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(secretKey)) {
+    throw new ConfigError("STRIPE_SECRET_KEY", "must be a Stripe secret or restricted key (sk_test_…, sk_live_…, rk_…)");
+  }
+  // Without the webhook secret no event could be verified, and paid PaymentIntents would credit nothing until the sweeper polls.
+  if (secretKey !== undefined && webhookSecret === undefined) throw new ConfigError("STRIPE_WEBHOOK_SECRET", "is required when STRIPE_SECRET_KEY is set: it verifies Stripe's webhooks");
+  return {
+    secretKey,
+    apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
+    webhookSecret,
+    fundingTtlMinutes: int(env, "STRIPE_FUNDING_TTL_MINUTES", 24 * 60, 5, 30 * 24 * 60),
+    sweepSeconds: int(env, "STRIPE_SWEEP_SECONDS", 30, 0, 3600),
+    maxNetworkRetries: int(env, "STRIPE_MAX_NETWORK_RETRIES", 1, 0, 5),
+  };
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
@@ -498,12 +533,12 @@ export function loadConfig(env: Env): Config {
       tickMs: int(env, "SEQUENCER_TICK_MS", 1000, 10, 3_600_000),
     },
     contracts,
-    stripe: {
-      secretKey: str(env, "STRIPE_SECRET_KEY"),
-      apiBase: url(env, "STRIPE_API_BASE", ["http:", "https:"]),
-      webhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
-    },
+    stripe: stripeSettings(env),
     paymentMaxFen: int(env, "PAYMENT_MAX_FEN", 10_000_000_000, 1, 9_000_000_000_000),
+    reconciliation: {
+      windowDays: int(env, "RECONCILIATION_WINDOW_DAYS", 3, 0, 31),
+      maxStatementBytes: int(env, "RECONCILIATION_MAX_STATEMENT_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    },
     idempotency: {
       takeoverSeconds: int(env, "IDEMPOTENCY_TAKEOVER_SECONDS", 60, 1, 86_400),
       retentionHours: int(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 366),
@@ -519,13 +554,14 @@ export const CONFIG_VARIABLES = [
   "SEED_DEMO", "PLATFORM_FEE_RATE", "TAX_WITHHOLDING_RATE", "IDENTITY_HASH_KEY", "SESSION_SECRET",
   "SESSION_TTL_SECONDS", "OTP_TTL_SECONDS", "BODY_LIMIT_BYTES", "RATE_LIMIT_MAX",
   "RATE_LIMIT_WINDOW_MS", "PUBLIC_URL", "STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET",
+  "STRIPE_FUNDING_TTL_MINUTES", "STRIPE_SWEEP_SECONDS", "STRIPE_MAX_NETWORK_RETRIES",
   "ESCROW_BANK_NAME", "ESCROW_BANK_ACCOUNT_NAME", "ESCROW_BANK_ACCOUNT_NUMBER",
   "TRUST_PROXY", "AUTH_FAILURE_MAX", "AUTH_FAILURE_WINDOW_MS", "OTP_REQUESTS_PER_PHONE", "OTP_REQUESTS_WINDOW_MS", "OTP_MAX_ATTEMPTS", "LOGIN_LOCKOUT_BASE_SECONDS",
   "LOGIN_LOCKOUT_MAX_SECONDS", "LOGIN_LOCKOUT_RESET_SECONDS", "OTP_RETENTION_SECONDS", "SESSION_RETENTION_SECONDS",
   "NOTIFIER_URL", "NOTIFIER_SECRET", "NOTIFIER_TIMEOUT_MS", "NOTIFIER_RETRIES",
   "DATABASE_OWNER_URL", "DATABASE_POOL_SIZE", "LEDGER_SHARD", "LEDGER_BATCH_SIZE", "LEDGER_CHECKPOINT_INTERVAL_MS",
   "LEDGER_SIGNING_KEY", "LEDGER_PREVIOUS_PUBLIC_KEYS", "LEDGER_VERIFY_ON_START",
-  "PAYMENT_MAX_FEN", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
+  "PAYMENT_MAX_FEN", "RECONCILIATION_WINDOW_DAYS", "RECONCILIATION_MAX_STATEMENT_BYTES", "IDEMPOTENCY_TAKEOVER_SECONDS", "IDEMPOTENCY_RETENTION_HOURS", "IDEMPOTENCY_SWEEP_SECONDS",
   "REDIS_PREFIX", "STREAM_MAX_BUFFERED_BYTES", "STREAM_MAX_SUBSCRIPTIONS",
   "EXCHANGE_TICK_FEN", "EXCHANGE_MAX_RATE_FEN", "EXCHANGE_HORIZON_DAYS", "EXCHANGE_MIN_LEAD_MINUTES", "EXCHANGE_STAFFING_LEAD_MINUTES",
   "SEQUENCER_SNAPSHOT_EVERY", "SEQUENCER_RECENT_IDS", "SEQUENCER_TICK_MS",

@@ -54,6 +54,16 @@ sweeper.unref();
 // Requests cut off by a crash are completed by their retries, or by this sweep when nobody retries; old responses are purged.
 if (cfg.idempotency.sweepSeconds > 0) await services.idempotency.sweep().catch((err: unknown) => app.log.error({ err }, "idempotency sweep failed"));
 const stopIdempotency = services.idempotency.schedule({ sweepMs: cfg.idempotency.sweepSeconds * 1000, purgeMs: 10 * 60_000 });
+// Stripe payments short of their end (a crash between our write and Stripe's answer, a lost webhook) are driven on, or abandoned.
+let stripeSweeping = false;
+const stripeSweeper = services.stripe && cfg.stripe.sweepSeconds > 0
+  ? setInterval(() => {
+      if (stripeSweeping) return;
+      stripeSweeping = true;
+      services.stripe!.sweep().catch((err: unknown) => app.log.error({ err }, "Stripe sweep failed")).finally(() => (stripeSweeping = false));
+    }, cfg.stripe.sweepSeconds * 1000)
+  : undefined;
+stripeSweeper?.unref();
 
 // Retention: one-time-code challenges, worker sessions and phone lock records go some time after they expire.
 async function purgeParties() {
@@ -103,6 +113,7 @@ async function shutdown(signal: string) {
   clearInterval(sweeper);
   clearInterval(purger);
   stopIdempotency();
+  if (stripeSweeper) clearInterval(stripeSweeper);
   await app.close();
   redis?.disconnect();
   await db.close();

@@ -43,6 +43,12 @@ describe("config", () => {
     ["REDIS_PREFIX", "shiftex events"],
     ["STREAM_MAX_BUFFERED_BYTES", "1024"],
     ["STREAM_MAX_SUBSCRIPTIONS", "0"],
+    ["RECONCILIATION_WINDOW_DAYS", "32"],
+    ["RECONCILIATION_MAX_STATEMENT_BYTES", "100"],
+    ["STRIPE_SECRET_KEY", "pk_test_publishable"],
+    ["STRIPE_FUNDING_TTL_MINUTES", "1"],
+    ["STRIPE_SWEEP_SECONDS", "-1"],
+    ["STRIPE_MAX_NETWORK_RETRIES", "9"],
   ])("refuses %s=%s naming the variable", (name, value) => {
     let caught: unknown;
     try {
@@ -68,6 +74,16 @@ describe("config", () => {
     }
     throw new Error("loadConfig accepted it");
   };
+  it("reads the reconciliation and Stripe settings; a Stripe key needs the webhook secret beside it", () => {
+    expect(loadConfig({})).toMatchObject({
+      reconciliation: { windowDays: 3, maxStatementBytes: 32 * 1024 * 1024 },
+      stripe: { secretKey: undefined, webhookSecret: undefined, fundingTtlMinutes: 1440, sweepSeconds: 30, maxNetworkRetries: 1 },
+    });
+    const c = loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123", STRIPE_WEBHOOK_SECRET: "whsec_x", STRIPE_FUNDING_TTL_MINUTES: "60", RECONCILIATION_WINDOW_DAYS: "0" });
+    expect(c).toMatchObject({ stripe: { secretKey: "sk_test_abc123", fundingTtlMinutes: 60 }, reconciliation: { windowDays: 0 } });
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123" })).toThrow("STRIPE_WEBHOOK_SECRET");
+  });
+
   it("reads the payment ceiling and the idempotency settings, refusing bad values by name", () => {
     expect(loadConfig({})).toMatchObject({ paymentMaxFen: 10_000_000_000, idempotency: { takeoverSeconds: 60, retentionHours: 24, sweepSeconds: 10 } });
     const c = loadConfig({ PAYMENT_MAX_FEN: "500000", IDEMPOTENCY_TAKEOVER_SECONDS: "5", IDEMPOTENCY_RETENTION_HOURS: "72", IDEMPOTENCY_SWEEP_SECONDS: "0" });

@@ -60,6 +60,18 @@ export interface PayoutBatchRow {
   withdrawals: WithdrawalRow[];
 }
 
+/**
+ * A movement of the clearing account that payments wrote, as reconciliation
+ * needs it: the gateway it went through and what the provider may quote for
+ * it (tier 1), and the group it was paid out in (tier 2).
+ */
+export interface ClearingMovement {
+  readonly provider: "offline" | "stripe";
+  readonly kind: string;
+  readonly identifiers: string[];
+  readonly transferGroup: string | null;
+}
+
 /** The operation a request starts, recorded on its claim with the first write. */
 export interface Start {
   operation: string;
@@ -126,6 +138,57 @@ export function createPaymentsRepository(sql: SqlPool) {
   }
 
   return {
+    /**
+     * What reconciliation needs of these ledger transfer ids, for those that
+     * payments wrote: a top-up credit (bank transaction id and reference), a
+     * paid withdrawal (its id; its payout batch as the group).
+     */
+    async describeClearing(transferIds: readonly string[]): Promise<Map<string, ClearingMovement>> {
+      const out = new Map<string, ClearingMovement>();
+      const refs = transferIds.filter((t) => t.startsWith("topup:")).map((t) => t.slice("topup:".length));
+      const paid = transferIds.filter((t) => t.startsWith("withdrawal-paid:")).map((t) => t.slice("withdrawal-paid:".length));
+      if (refs.length > 0) {
+        const r = await sql.query<{ reference: string; bank_transaction_id: string | null; gateway: string }>(
+          `SELECT reference, bank_transaction_id, gateway FROM top_ups WHERE reference = ANY($1::text[])`,
+          [refs],
+        );
+        for (const t of r.rows) {
+          out.set(`topup:${t.reference}`, {
+            provider: t.gateway === "stripe" ? "stripe" : "offline",
+            kind: "top_up",
+            identifiers: [...(t.bank_transaction_id ? [t.bank_transaction_id] : []), t.reference],
+            transferGroup: null,
+          });
+        }
+      }
+      if (paid.length > 0) {
+        const r = await sql.query<{ id: string; batch_id: string | null; gateway: string | null }>(
+          `SELECT w.id, w.batch_id, b.gateway FROM withdrawals w LEFT JOIN payout_batches b ON b.id = w.batch_id WHERE w.id = ANY($1::text[])`,
+          [paid],
+        );
+        for (const w of r.rows) {
+          out.set(`withdrawal-paid:${w.id}`, { provider: w.gateway === "stripe" ? "stripe" : "offline", kind: "payout", identifiers: [w.id], transferGroup: w.batch_id });
+        }
+      }
+      const stripe = transferIds.map((t) => /^stripe:(.+):(credit|fee|post)$/.exec(t)).filter((m): m is RegExpExecArray => m !== null);
+      if (stripe.length > 0) {
+        const r = await sql.query<{ id: string; kind: string; stripe_id: string | null; charge_id: string | null; transfer_group: string | null }>(
+          `SELECT id, kind, stripe_id, charge_id, transfer_group FROM stripe_payments WHERE id = ANY($1::text[])`,
+          [[...new Set(stripe.map((m) => m[1]!))]],
+        );
+        const byId = new Map(r.rows.map((x) => [x.id, x]));
+        for (const m of stripe) {
+          const p = byId.get(m[1]!);
+          if (!p) continue;
+          const ids = (xs: (string | null)[]) => xs.filter((x): x is string => x !== null);
+          if (m[2] === "credit") out.set(m[0], { provider: "stripe", kind: "stripe_funding", identifiers: ids([p.stripe_id, p.charge_id]), transferGroup: null });
+          else if (m[2] === "fee") out.set(m[0], { provider: "stripe", kind: "stripe_fee", identifiers: p.charge_id ? [`fee:${p.charge_id}`] : [], transferGroup: null });
+          else out.set(m[0], { provider: "stripe", kind: `stripe_${p.kind}`, identifiers: ids([p.stripe_id]), transferGroup: p.kind === "transfer" ? p.transfer_group : null });
+        }
+      }
+      return out;
+    },
+
     // ------------------------------------------------------------- top-ups
 
     /** Inserts a top-up awaiting its transfer; "reference_taken" when the reference is in use (draw another). */

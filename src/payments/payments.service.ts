@@ -46,6 +46,8 @@ export interface PaymentsDeps {
   maxAmountFen: bigint;
   /** Most transfers per ledger call when a batch is posted (below the writer's per-call limit). */
   ledgerChunk?: number;
+  /** The gateway an organisation pays through; bank-transfer top-ups are for the offline one. Default: offline for all. */
+  gatewayOf?: (organisationId: string) => Promise<"offline" | "stripe">;
 }
 
 /** Names of the operations payments records on claims (see src/http/idempotency.ts). */
@@ -286,6 +288,9 @@ export function createPaymentsService(deps: PaymentsDeps) {
     async requestTopUp(principal: Principal, amountFen: bigint, claim: Claim): Promise<TopUpView> {
       if (principal.role !== "enterprise" || !principal.organisationId) throw new DomainError("forbidden", "only an enterprise funds a wallet");
       checkAmount(amountFen, "/body/amountFen");
+      if ((await deps.gatewayOf?.(principal.organisationId)) === "stripe") {
+        throw new DomainError("conflict", "this organisation pays through Stripe: POST /v1/stripe/top-ups", { field: "/body" });
+      }
       const account = walletAccount(principal.organisationId);
       await ensureAccounts([account]);
       for (let attempt = 0; attempt < 5; attempt++) {

@@ -1,7 +1,8 @@
 // Runs once before the suites: says which services are in use, and fails fast in CI when one is missing.
-import { postgresUrl, redisUrl, servicesRequired } from "./services";
+import { postgresUrl, redisUrl, servicesRequired, stripeMockUrl } from "./services";
 
 export default function setup(): void {
+  if (!stripeMockUrl) console.log("[shiftex tests] skipping the stripe-mock suite: set STRIPE_MOCK_URL (docker compose up stripe-mock, then http://127.0.0.1:12111) to run it");
   const missing: string[] = [];
   if (!postgresUrl) missing.push("DATABASE_URL (PostgreSQL, e.g. postgres://postgres@127.0.0.1:5432/postgres)");
   if (!redisUrl) missing.push("REDIS_URL (e.g. redis://127.0.0.1:6379)");

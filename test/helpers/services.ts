@@ -10,6 +10,8 @@ const env = loadConfig({ ...process.env, NODE_ENV: "test" });
 
 export const postgresUrl = env.databaseUrl;
 export const redisUrl = env.redisUrl;
+/** A real stripe-mock (docker compose up stripe-mock: http://127.0.0.1:12111); its suite is skipped without it. Not required by REQUIRE_SERVICES: it cannot be installed everywhere. */
+export const stripeMockUrl = process.env["STRIPE_MOCK_URL"] || undefined;
 export const servicesRequired = /^(1|true|yes)$/i.test(process.env["REQUIRE_SERVICES"] ?? "");
 
 export type BackendName = "pglite" | "postgres";
