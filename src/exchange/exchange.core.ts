@@ -203,6 +203,9 @@ export type OrderOutcome =
 
 export type CancelAllOutcome = { readonly ok: true; readonly cancelled: number } | Refusal;
 
+/** What a colour change did to the supplier's open offers: cancelled (black) or recoloured (red / blue). */
+export type ColourOutcome = { readonly ok: true; readonly cancelled: number; readonly recoloured: number };
+
 // ------------------------------------------------------------------ commands
 
 export type ExchangeCommand =
@@ -210,7 +213,13 @@ export type ExchangeCommand =
   | { readonly t: "cancel"; readonly orderId: string; readonly by: string }
   | { readonly t: "reduce"; readonly orderId: string; readonly by: string; readonly quantity: number }
   | { readonly t: "rerate"; readonly orderId: string; readonly by: string; readonly rateFen: number }
-  | { readonly t: "cancelAll"; readonly organisationId: string; readonly market: string | null; readonly side: SideName | null; readonly reason: string };
+  | { readonly t: "cancelAll"; readonly organisationId: string; readonly market: string | null; readonly side: SideName | null; readonly reason: string }
+  /**
+   * An organisation's integrity rating changed (src/trust): from now on the core judges its
+   * offers by this colour, whatever the edge read; black cancels its open offers, red or blue
+   * recolours them in their books (they keep their place).
+   */
+  | { readonly t: "colour"; readonly organisationId: string; readonly colour: ColourName; readonly reason: string };
 
 /** The ledger as the core needs it: calls that must succeed (funds are checked first), and balances. */
 export interface LedgerGate {
@@ -291,6 +300,8 @@ export interface ExchangeSnapshot {
   readonly owners: Array<[string, number]>;
   readonly markets: Array<{ id: string; book: BookSnapshot }>;
   readonly orders: Array<Omit<OrderState, "holdFen"> & { holdFen: string }>;
+  /** Colours set by `colour` commands (absent in snapshots written before them). */
+  readonly colours?: Array<[string, ColourName]>;
 }
 
 /** Depth of a book (best first on each side) and its number of resting orders. */
@@ -417,6 +428,8 @@ export class ExchangeCore {
   private readonly open = new Map<string, OrderState>();
   private readonly byTag = new Map<number, OrderState>();
   private readonly owners = new Map<string, number>();
+  /** Ratings set by `colour` commands: they override the colour the edge read (it may be seconds old). */
+  private readonly colours = new Map<string, ColourName>();
   /** dedupe keys of open and recently finished orders → order id; the sequencer trims it. */
   private readonly recentKeys = new Map<string, string>();
   private readonly recentKeyOrder: Array<{ key: string; seq: number }> = [];
@@ -551,7 +564,7 @@ export class ExchangeCore {
   // ---------------------------------------------------------------- commands
 
   /** Runs one command. */
-  execute(cmd: ExchangeCommand, ctx: CommandContext): OrderOutcome | CancelAllOutcome {
+  execute(cmd: ExchangeCommand, ctx: CommandContext): OrderOutcome | CancelAllOutcome | ColourOutcome {
     switch (cmd.t) {
       case "place":
         return this.place(cmd.order, ctx);
@@ -563,12 +576,22 @@ export class ExchangeCore {
         return this.rerate(cmd.orderId, cmd.by, cmd.rateFen, ctx);
       case "cancelAll":
         return this.cancelAll(cmd.organisationId, cmd.market, cmd.side, cmd.reason, ctx);
+      case "colour":
+        return this.setColour(cmd.organisationId, cmd.colour, ctx);
     }
   }
 
+  /** The colour the core judges an organisation's offers by: the last `colour` command's, else undefined (the edge's facts stand). */
+  colourOf(organisationId: string): ColourName | undefined {
+    return this.colours.get(organisationId);
+  }
+
   /** Validates, funds, matches and books a new order. */
-  place(p: PlaceOrder, ctx: CommandContext): OrderOutcome {
+  place(placed: PlaceOrder, ctx: CommandContext): OrderOutcome {
     const { at, ledger } = ctx;
+    // The rating the core was told last wins over the edge's (possibly cached) facts: a supplier turned black is refused at once.
+    const rated = this.colours.get(placed.party.id);
+    const p = rated === undefined || rated === placed.party.colour ? placed : { ...placed, party: { ...placed.party, colour: rated } };
     const s = this.settings;
     if (p.dedupeKey !== null) {
       const known = this.knownKey(p.party.id, p.dedupeKey);
@@ -792,6 +815,35 @@ export class ExchangeCore {
       cancelled++;
     }
     return { ok: true, cancelled };
+  }
+
+  /**
+   * Records an organisation's new rating and applies it to its open offers:
+   * black cancels them (their events say so), red or blue recolours them
+   * where they rest. Setting the colour it already has changes nothing.
+   */
+  setColour(organisationId: string, colour: ColourName, ctx: CommandContext): ColourOutcome {
+    this.colours.set(organisationId, colour);
+    const offers = [...this.open.values()].filter((o) => o.organisationId === organisationId && o.side === "supply").sort((a, b) => a.createdSeq - b.createdSeq);
+    let cancelled = 0;
+    let recoloured = 0;
+    for (const o of offers) {
+      const m = this.markets.get(o.market) as MarketState;
+      this.advance(m, ctx);
+      if (o.state !== "open") continue;
+      if (colour === "black") {
+        const r = m.book.cancel(o.handle);
+        if (!r.ok) throw new Error(`order ${o.id}: the book refused its cancel (${r.reason})`);
+        this.finish(o, "cancelled", ctx);
+        cancelled++;
+      } else {
+        const r = m.book.recolour(o.handle, COLOUR[colour]);
+        if (!r.ok) throw new Error(`order ${o.id}: the book refused its colour (${r.reason})`);
+        if (r.from !== COLOUR[colour]) recoloured++;
+      }
+      ctx.out.market(m.id);
+    }
+    return { ok: true, cancelled, recoloured };
   }
 
   /**
@@ -1076,6 +1128,7 @@ export class ExchangeCore {
       owners: [...this.owners.entries()],
       markets: [...this.markets.values()].map((m) => ({ id: m.id, book: m.book.snapshot() })),
       orders: [...this.open.values()].map((o) => ({ ...o, holdFen: o.holdFen.toString() })),
+      colours: [...this.colours.entries()],
     };
   }
 
@@ -1083,6 +1136,7 @@ export class ExchangeCore {
     if (snap === null || typeof snap !== "object" || snap.format !== 1) throw new Error("invalid exchange snapshot: format");
     const core = new ExchangeCore(snap.settings);
     for (const [org, n] of snap.owners) core.owners.set(org, n);
+    for (const [org, colour] of snap.colours ?? []) core.colours.set(org, colour);
     for (const { id, book } of snap.markets) {
       const m = core.marketState(id);
       if (m === undefined) throw new Error(`invalid exchange snapshot: market ${id}`);

@@ -54,6 +54,7 @@ export { ExchangeCore, CURRENCY, ORDER_HOLDS_ACCOUNT, escrowOf, fillIds, orderHo
 /** Commands, settings, outcomes and records of the exchange core. */
 export type {
   CancelAllOutcome,
+  ColourOutcome,
   ContractRecord,
   ExchangeCommand,
   ExchangeSettings,

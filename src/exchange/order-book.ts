@@ -377,6 +377,21 @@ export class OrderBook {
     return result;
   }
 
+  /**
+   * Changes a resting supply offer's colour (its supplier's rating changed): it keeps its
+   * place and never trades here; demand orders see the new colour from their next match.
+   * Black is refused: a black supplier's offers are cancelled, not recoloured.
+   */
+  recolour(handle: number, colour: Colour): { ok: true; handle: number; from: Colour } | Rejected {
+    const s = this.resolve(handle);
+    if (s === NIL) return reject("unknown_order");
+    if (this.sideOf[s] !== Side.Supply) return reject("bad_command");
+    if (colour !== Colour.Blue && colour !== Colour.Red) return reject(colour === Colour.Black ? "black_supplier" : "bad_colour");
+    const from = this.colourOf[s] as Colour;
+    this.colourOf[s] = colour;
+    return { ok: true, handle, from };
+  }
+
   /** Reduces a resting order's remaining quantity to `qty` (1 <= qty < remaining); keeps priority, never trades. */
   reduce(handle: number, qty: number): ReduceResult {
     const s = this.resolve(handle);

@@ -44,6 +44,9 @@ describe("the journal's encoding", () => {
       { seq: 48, at: at + 10, t: "cancelAll", organisationId: "org_a", market: null, side: "supply", reason: "black" },
       { seq: 49, at: at + 11, t: "tick" },
       { seq: 50, at: at + 12, t: "settings", settings: { feeRate: "0.06", tickFen: 10, maxRateFen: 9000, horizonDays: 7, minLeadMs: 1, staffingLeadMs: 0 } },
+      { seq: 51, at: at + 13, t: "colour", organisationId: "org_a", colour: "black", reason: "trn_1" },
+      { seq: 52, at: at + 13, t: "colour", organisationId: "org_b", colour: "red", reason: "trn_2" },
+      { seq: 53, at: at + 14, t: "colour", organisationId: "org_a", colour: "blue", reason: "trn_3" },
     ];
     expect(decodeJournal(encodeJournal(entries))).toEqual(entries);
     // the first format (commands as objects) still reads

@@ -192,6 +192,8 @@ function row(e: JournalCommand, base: number): Row {
       return ["R", dt, e.orderId, e.by, e.rateFen];
     case "cancelAll":
       return ["A", dt, e.organisationId, e.market, e.side, e.reason];
+    case "colour":
+      return ["C", dt, e.organisationId, COLOUR[e.colour], e.reason];
   }
 }
 
@@ -221,6 +223,10 @@ function command(r: Row, seq: number, base: number): JournalCommand {
       return { seq, at, t: "rerate", orderId: rest[0] as string, by: rest[1] as string, rateFen: rest[2] as number };
     case "A":
       return { seq, at, t: "cancelAll", organisationId: rest[0] as string, market: rest[1] as string | null, side: rest[2] as "demand" | "supply" | null, reason: rest[3] as string };
+    case "C": {
+      const c = rest[1] as string;
+      return { seq, at, t: "colour", organisationId: rest[0] as string, colour: c === "r" ? "red" : c === "b" ? "blue" : "black", reason: rest[2] as string };
+    }
     default:
       throw new Error(`unknown journal command ${String(r[0])}`);
   }

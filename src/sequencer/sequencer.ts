@@ -83,6 +83,7 @@ import {
   ExchangeCore,
   ORDER_HOLDS_ACCOUNT,
   type CancelAllOutcome,
+  type ColourOutcome,
   type ExchangeCommand,
   type ExchangeSettings,
   type MarketDepth,
@@ -257,7 +258,7 @@ export interface SequencerStats {
 /** The sequencer: the ledger writer plus the exchange's commands and books. */
 export interface Sequencer extends LedgerWriter {
   /** Runs an exchange command; resolves after the batch holding it committed. */
-  submit(cmd: ExchangeCommand): Promise<OrderOutcome | CancelAllOutcome>;
+  submit(cmd: ExchangeCommand): Promise<OrderOutcome | CancelAllOutcome | ColourOutcome>;
   /** A market's committed book, or an empty one. */
   book(market: string): BookView;
   /** Committed books of every market that has one. */
@@ -770,8 +771,8 @@ class SequencerImpl implements Sequencer {
     return this.run({ t: "tick" }) as Promise<TransferRecord[]>;
   }
 
-  submit(cmd: ExchangeCommand): Promise<OrderOutcome | CancelAllOutcome> {
-    return this.run(cmd) as Promise<OrderOutcome | CancelAllOutcome>;
+  submit(cmd: ExchangeCommand): Promise<OrderOutcome | CancelAllOutcome | ColourOutcome> {
+    return this.run(cmd) as Promise<OrderOutcome | CancelAllOutcome | ColourOutcome>;
   }
 
   /** Journals new exchange settings (at open, when the configuration changed them). */

@@ -90,6 +90,9 @@ function run(seed: number, steps: number) {
       cmd = { t: "rerate", orderId: o.id, by: o.org, rateFen: 2100 + 50 * Math.floor(rnd() * 40) };
     } else if (r < 0.86) {
       cmd = { t: "cancelAll", organisationId: pick([...ENTERPRISES, ...AGENCIES]).id, market: rnd() < 0.5 ? pick(MARKETS) : null, side: null, reason: "test" };
+    } else if (r < 0.88) {
+      // a rating changed: black cancels the supplier's offers, red / blue recolours them where they rest
+      cmd = { t: "colour", organisationId: pick([...AGENCIES, LENDER]).id, colour: pick(["black", "blue", "red", "blue"] as const), reason: "test" };
     } else if (r < 0.9) {
       topUp(pick(ENTERPRISES).id, BigInt(100_000 + Math.floor(rnd() * 1_000_000)));
       continue;
@@ -167,6 +170,34 @@ describe("the sequencer's state under random exchange traffic", () => {
       ok = false;
     }
     expect(ok).toBe(false);
+  });
+
+  it("a colour command cancels a black supplier's offers and refuses new ones; red lets its offers meet orders that require red; replay agrees", () => {
+    const state = ShardState.empty("t", INITIAL_EXCHANGE_SETTINGS, { recentTransfers: 200 });
+    const at = START;
+    const b = new Batch(state.chain);
+    state.apply({ t: "accounts", inputs: [{ id: CLEARING, ledger: "CNY", code: "clearing" }, orderHoldsAccount(), { id: walletOf("e1"), ledger: "CNY", code: "wallet", ownerId: "e1", flags: AccountFlags.debitsMustNotExceedCredits }] }, at, b);
+    state.apply({ t: "transfers", batch: [{ id: "f", debitAccountId: CLEARING, creditAccountId: walletOf("e1"), amount: 1_000_000n, ledger: "CNY", code: "top_up" }] }, at, b);
+    const base = { clientOrderId: null, dedupeKey: null, market: MARKETS[0]!, quantity: 1, rateFen: 3000, timeInForce: "good_till", goodTill: null, minFill: 0, minCertificate: 0, minColour: null, excludedSuppliers: [], minSplit: 1, allOrNone: false, certificate: 0, shared: false } as const;
+    const offer = (id: string, market = MARKETS[0]!): ExchangeCommand => ({ t: "place", order: { ...base, id, market, party: AGENCIES[0]!, side: "supply" } });
+    // two resting offers of a blue agency, then it turns black: both cancelled, a new one refused although the edge still says blue
+    expect(state.apply(offer("s1"), at, b).value).toMatchObject({ ok: true });
+    expect(state.apply(offer("s2", MARKETS[1]!), at, b).value).toMatchObject({ ok: true });
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "black", reason: "trn_1" }, at, b).value).toEqual({ ok: true, cancelled: 2, recoloured: 0 });
+    expect(state.exchange.openOrderCount).toBe(0);
+    expect(state.apply(offer("s3"), at, b).value).toMatchObject({ ok: false, code: "forbidden" });
+    // back to blue: offers accepted again; a demand that requires red does not take it …
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "blue", reason: "trn_2" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 0 });
+    expect(state.apply(offer("s4"), at, b).value).toMatchObject({ ok: true });
+    const demand = (id: string): ExchangeCommand => ({ t: "place", order: { ...base, id, party: ENTERPRISES[0]!, side: "demand", minColour: "red", timeInForce: "ioc" } });
+    expect(state.apply(demand("d1"), at, b).value).toMatchObject({ ok: true, fills: [] });
+    // … until the agency is rated red: its resting offer is recoloured in place and trades
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "red", reason: "trn_3" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 1 });
+    expect((state.apply(demand("d2"), at, b).value as { fills: unknown[] }).fills).toHaveLength(1);
+    const again = replay(decodeJournal(encodeJournal(b.journal)));
+    expect(again.chain).toEqual(state.chain);
+    expect(again.exchange.colourOf("a1")).toBe("red");
+    expect(state.invariants()).toEqual([]);
   });
 
   it("ticks are journalled only when something expires, and replay expires the same orders", () => {
