@@ -8,6 +8,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from "node:crypto";
 import path from "node:path";
 import { developmentSigningKey, ed25519KeyFromSeed } from "./ledger/ledger.checkpoint";
 import { contractSettingsProblems, type ContractSettings, type Rounding } from "../machines";
+import { parseTrustSettings, type TrustSettings } from "./trust/trust.rules";
 
 export interface Config {
   readonly env: "development" | "production" | "test";
@@ -71,6 +72,8 @@ export interface Config {
   readonly exchange: ExchangeConfig;
   /** The contract runtime: deadlines and terms every new contract runs under (shown to users), and its loops. */
   readonly contracts: ContractsConfig;
+  /** Integrity points, colours, the wage-arrears warning and enterprises' reliability (src/trust). */
+  readonly trust: TrustConfig;
   /** Stripe: absent secret key means the offline bank-transfer gateway only. */
   readonly stripe: {
     readonly secretKey: string | undefined;
@@ -158,6 +161,26 @@ export interface ContractsConfig {
   readonly timerPollMs: number;
   /** How often effects left pending (ledger unavailable, a crash) are retried and missed contracts started, ms. */
   readonly sweepMs: number;
+}
+
+export interface TrustConfig {
+  /** Weights, decay and thresholds in force (TRUST_SETTINGS: JSON over the published defaults, with its own version). */
+  readonly settings: TrustSettings;
+  /** Approved hours unpaid longer than this many days cost the enterprise points. */
+  readonly arrearsSettlementWindowDays: number;
+  /** How many of the oldest arrears the operator's queue and the regulator's view show. */
+  readonly arrearsQueueSize: number;
+  /** Enterprises' reliability (late cancellations, disputes, approval speed) counts this many days back. */
+  readonly reliabilityWindowDays: number;
+  /** How often the scorer reads new contract records, licence changes and arrears, ms. */
+  readonly pollMs: number;
+}
+
+function trustSettings(env: Env): TrustSettings {
+  const parsed = parseTrustSettings(str(env, "TRUST_SETTINGS") ?? "");
+  if (parsed.ok) return parsed.settings;
+  const p = parsed.problems[0]!;
+  throw new ConfigError("TRUST_SETTINGS", p.field === "" ? p.message : `${p.field}: ${p.message}`);
 }
 
 export class ConfigError extends Error {
@@ -533,6 +556,13 @@ export function loadConfig(env: Env): Config {
       tickMs: int(env, "SEQUENCER_TICK_MS", 1000, 10, 3_600_000),
     },
     contracts,
+    trust: {
+      settings: trustSettings(env),
+      arrearsSettlementWindowDays: int(env, "ARREARS_SETTLEMENT_WINDOW_DAYS", 3, 0, 365),
+      arrearsQueueSize: int(env, "ARREARS_QUEUE_SIZE", 100, 1, 10_000),
+      reliabilityWindowDays: int(env, "RELIABILITY_WINDOW_DAYS", 90, 1, 3650),
+      pollMs: int(env, "TRUST_POLL_MS", 1000, 10, 3_600_000),
+    },
     stripe: stripeSettings(env),
     paymentMaxFen: int(env, "PAYMENT_MAX_FEN", 10_000_000_000, 1, 9_000_000_000_000),
     reconciliation: {
@@ -568,6 +598,7 @@ export const CONFIG_VARIABLES = [
   "CONTRACT_STAFFING_DEADLINE_MINUTES", "CONTRACT_CONFIRM_DEADLINE_MINUTES", "CONTRACT_NO_SHOW_GRACE_MINUTES",
   "CONTRACT_APPROVAL_WINDOW_MINUTES", "CONTRACT_FREE_CANCELLATION_NOTICE_MINUTES", "CONTRACT_LATE_CANCELLATION_FEE_MINUTES",
   "HOURS_ROUNDING_UNIT_MINUTES", "HOURS_ROUNDING", "CONTRACT_TIMER_POLL_MS", "CONTRACT_SWEEP_MS",
+  "TRUST_SETTINGS", "ARREARS_SETTLEMENT_WINDOW_DAYS", "ARREARS_QUEUE_SIZE", "RELIABILITY_WINDOW_DAYS", "TRUST_POLL_MS",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

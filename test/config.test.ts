@@ -49,6 +49,14 @@ describe("config", () => {
     ["STRIPE_FUNDING_TTL_MINUTES", "1"],
     ["STRIPE_SWEEP_SECONDS", "-1"],
     ["STRIPE_MAX_NETWORK_RETRIES", "9"],
+    ["TRUST_SETTINGS", "not json"],
+    ["TRUST_SETTINGS", '{"blackBelow":50}'], // changed values without a version of their own
+    ["TRUST_SETTINGS", '{"version":"x2","redAtLeast":10}'], // red below black
+    ["TRUST_SETTINGS", '{"version":"x3","weights":{"no_show":500}}'], // a no-show never earns points
+    ["ARREARS_SETTLEMENT_WINDOW_DAYS", "-1"],
+    ["ARREARS_QUEUE_SIZE", "0"],
+    ["RELIABILITY_WINDOW_DAYS", "0"],
+    ["TRUST_POLL_MS", "1"],
   ])("refuses %s=%s naming the variable", (name, value) => {
     let caught: unknown;
     try {
@@ -187,6 +195,16 @@ describe("config", () => {
     expect(() => loadConfig({ HOURS_ROUNDING: "sideways" })).toThrow(/HOURS_ROUNDING: must be one of down, up, nearest/);
     expect(() => loadConfig({ HOURS_ROUNDING_UNIT_MINUTES: "61" })).toThrow(/HOURS_ROUNDING_UNIT_MINUTES/);
     expect(() => loadConfig({ CONTRACT_APPROVAL_WINDOW_MINUTES: "0" })).toThrow(/CONTRACT_APPROVAL_WINDOW_MINUTES/);
+  });
+
+  it("reads the trust settings: the published defaults, or JSON over them under a version of its own", () => {
+    const d = loadConfig({});
+    expect(d.trust).toMatchObject({ arrearsSettlementWindowDays: 3, arrearsQueueSize: 100, reliabilityWindowDays: 90, pollMs: 1000 });
+    expect(d.trust.settings).toMatchObject({ version: "2026-1", basePoints: 100, blackBelow: 60, redAtLeast: 110 });
+    const c = loadConfig({ TRUST_SETTINGS: '{"version":"2027-1","blackBelow":50,"weights":{"no_show":-800}}', ARREARS_SETTLEMENT_WINDOW_DAYS: "5", ARREARS_QUEUE_SIZE: "20", RELIABILITY_WINDOW_DAYS: "30" });
+    expect(c.trust.settings).toMatchObject({ version: "2027-1", blackBelow: 50, redAtLeast: 110, weights: { no_show: -800, late_cancellation: -200 } });
+    expect(c.trust).toMatchObject({ arrearsSettlementWindowDays: 5, arrearsQueueSize: 20, reliabilityWindowDays: 30 });
+    expect(() => loadConfig({ TRUST_SETTINGS: '{"version":"2027-1","decay":[{"untilDays":90,"percent":50},{"untilDays":30,"percent":100}]}' })).toThrow(/TRUST_SETTINGS: decay\[1\]/);
   });
 
   it("reads the stream settings and the Redis prefix", () => {

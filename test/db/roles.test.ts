@@ -9,8 +9,12 @@ import { call, startTestApp, type TestApp } from "../helpers/build-app";
 import { postgresUrl } from "../helpers/services";
 
 // the append-only tables: the ledger's, the sequencer's journal (the record every replay starts from), and the contract
-// runtime's event log, seat settlements and trust events
-const LEDGER_TABLES = ["contract_trust_events", "ledger_accounts", "ledger_checkpoints", "ledger_transfers", "seat_settlements", "sequencer_journal", "workflow_events"];
+// runtime's event log, seat settlements and trust events, and the trust module's record (scored events, annulments, colour
+// transitions, settings versions, what it consumed)
+const LEDGER_TABLES = [
+  "contract_trust_events", "ledger_accounts", "ledger_checkpoints", "ledger_transfers", "seat_settlements", "sequencer_journal",
+  "trust_annulments", "trust_colour_transitions", "trust_consumed", "trust_events", "trust_settings_versions", "workflow_events",
+];
 
 describe.skipIf(!postgresUrl)("the application's PostgreSQL role (PostgreSQL)", () => {
   const suffix = randomBytes(4).toString("hex");
