@@ -26,7 +26,7 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { agenciesPagesRoutes, contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
@@ -36,6 +36,7 @@ import { createReconciliationModule, reconciliationRoutes, stripeProviderSource 
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 import { contractsRoutes, createContractsModule } from "./contracts";
+import { createTrustModule, trustRoutes } from "./trust";
 
 export interface AppDeps {
   config: Config;
@@ -147,6 +148,9 @@ export async function buildApp(deps: AppDeps) {
   // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
   const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
   ledgerChecks.push(() => contracts.service.closedEscrowProblems());
+  // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
+  const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
+  app.addHook("preClose", async () => trust.stop());
   // Before the sequencer closes: the outbox pass in flight may still be moving money.
   app.addHook("preClose", async () => contracts.stop());
   // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.
@@ -268,14 +272,17 @@ export async function buildApp(deps: AppDeps) {
   }
   await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(contractsRoutes, { contracts: contracts.service });
+  await app.register(trustRoutes, { trust: trust.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
   await app.register(contractPagesRoutes);
+  await app.register(agenciesPagesRoutes);
   await app.register(webRoutes);
 
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.
   await contracts.start({ loops: deps.contractLoops ?? true });
+  trust.start({ loops: deps.contractLoops ?? true });
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, bus, realtime, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, trust, bus, realtime, metrics };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -19,3 +19,11 @@ export {
   type ArrearsReport,
   type Totals,
 } from "./arrears";
+/** The trust module: the scorer (contract records, licences, arrears → points → colours → sequencer), appeals, disclosure. */
+export { createTrustModule, type TrustModule, type TrustModuleDeps } from "./trust.module";
+/** Ratings explained, appeals, operators' records, arrears, reliability, public disclosure. */
+export { createTrustService, type TrustService, type PassReport } from "./trust.service";
+/** Trust's SQL. */
+export { createTrustRepository, type TrustRepository } from "./trust.repository";
+/** HTTP routes: /v1/trust/*, /v1/public/agencies*, /v1/public/trust-settings. */
+export { trustRoutes } from "./trust.routes";

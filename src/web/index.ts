@@ -6,3 +6,5 @@ export { tradeRoutes } from "./trade.routes";
 export { contractPagesRoutes } from "./contracts.routes";
 /** Vendored browser code served by Shiftex (Apache ECharts): the versioned path pages reference. */
 export { echartsAsset, type VendorAsset } from "./vendor";
+/** The public disclosure pages: the agency directory, an agency's page, the trust settings in force (/agencies, /agencies/:id, /trust/settings). */
+export { agenciesPagesRoutes } from "./agencies.routes";

@@ -1,0 +1,75 @@
+/**
+ * The public disclosure pages (no login): the agency directory (search by district, skill and name), one
+ * agency's page (licences and validity, colour and why, points history with reasons only, penalties), and the
+ * integrity points' settings in force. Every text comes from /assets/agencies.js's dictionary (zh-CN first,
+ * English switch); the data from the public API; nothing from another origin.
+ */
+import { readFileSync } from "node:fs";
+
+export type AgenciesPage = "directory" | "agency" | "settings";
+
+/** The pages' script and style sheet, read once at start-up. */
+export const agenciesJs = readFileSync(new URL("./assets/agencies.js", import.meta.url), "utf8");
+export const agenciesCss = readFileSync(new URL("./assets/agencies.css", import.meta.url), "utf8");
+
+function shell(page: AgenciesPage, main: string): string {
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Shiftex</title>
+<link rel="stylesheet" href="/assets/trade.css">
+<link rel="stylesheet" href="/assets/agencies.css">
+<script src="/assets/agencies.js" defer></script>
+</head>
+<body data-page="${page}">
+<header class="top"><div class="bar">
+    <span class="brand">Shiftex</span>
+    <nav aria-label="Shiftex"><a href="/agencies" data-t="navAgencies"${page === "directory" ? ' aria-current="page"' : ""}></a><a href="/trust/settings" data-t="navSettings"${page === "settings" ? ' aria-current="page"' : ""}></a></nav>
+    <button id="lang" type="button" class="link" lang="en">English</button>
+</div></header>
+<main id="app">
+${main}
+  <div id="error" class="error" role="alert" hidden></div>
+</main>
+<noscript>Shiftex 需要启用 JavaScript。Shiftex needs JavaScript.</noscript>
+</body>
+</html>`;
+}
+
+const directory = shell("directory", `  <h1 data-t="dirTitle"></h1>
+  <p class="sub" data-t="dirSub"></p>
+  <section class="panel">
+    <form id="search" class="row">
+      <label><span data-t="district"></span><select id="district" name="district"><option value="" data-t="any"></option></select></label>
+      <label><span data-t="skill"></span><select id="skill" name="skill"><option value="" data-t="any"></option></select></label>
+      <label><span data-t="name"></span><input id="q" name="q" maxlength="100" autocomplete="off"></label>
+      <button type="submit" data-t="search"></button>
+    </form>
+  </section>
+  <ol id="agencies" class="list agencies" aria-live="polite"></ol>
+  <p id="empty" class="muted" data-t="none" hidden></p>
+  <button id="more" type="button" class="secondary" data-t="more" hidden></button>`);
+
+const agency = shell("agency", `  <p><a href="/agencies" data-t="back"></a></p>
+  <h1 id="name"></h1>
+  <section class="panel rating">
+    <div class="line"><span id="colour" class="colour"></span><span id="points" class="points"></span></div>
+    <p id="why" class="muted"></p>
+    <p class="muted"><span id="district"></span> · <span id="registered"></span> · <a href="/trust/settings" id="version"></a></p>
+  </section>
+  <section class="panel"><h2 data-t="licences"></h2><ol id="licences" class="list"></ol></section>
+  <section class="panel"><h2 data-t="penalties"></h2><ol id="penalties" class="list"></ol></section>
+  <section class="panel"><h2 data-t="transitions"></h2><ol id="transitions" class="list"></ol></section>
+  <section class="panel"><h2 data-t="history"></h2><ol id="history" class="list"></ol></section>`);
+
+const settings = shell("settings", `  <h1 data-t="setTitle"></h1>
+  <p class="sub" data-t="setSub"></p>
+  <section class="panel"><h2><span data-t="version"></span> <span id="version" class="mono"></span></h2>
+    <p id="thresholds"></p><p id="red"></p><p id="serious"></p></section>
+  <section class="panel"><h2 data-t="weights"></h2><ol id="weights" class="list"></ol></section>
+  <section class="panel"><h2 data-t="decay"></h2><ol id="decay" class="list"></ol></section>
+  <section class="panel"><h2 data-t="versions"></h2><ol id="versions" class="list"></ol></section>`);
+
+export const agenciesHtml: Record<AgenciesPage, string> = { directory, agency, settings };
