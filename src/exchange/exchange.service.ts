@@ -320,7 +320,10 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
         goodTill = Date.parse(body.goodTill);
         if (!Number.isFinite(goodTill)) throw invalidField("/body/goodTill", "goodTill must be an ISO 8601 date-time");
       }
-      const party = await partyFacts(organisationId);
+      const facts = await partyFacts(organisationId);
+      // The sequencer's rating (a journalled colour command) wins over cached facts: an agency turned black or restored is judged at once.
+      const rated = sequencer.colourOf(organisationId);
+      const party = rated === undefined || rated === facts.colour ? facts : { ...facts, colour: rated };
       const dedupeKey = body.clientOrderId ?? (idempotencyKey !== undefined ? `~idem:${p.callerId}:${idempotencyKey}` : null);
       const order: PlaceOrder = {
         id: deps.newId("ord"),

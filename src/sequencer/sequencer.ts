@@ -261,6 +261,8 @@ export interface Sequencer extends LedgerWriter {
   submit(cmd: ExchangeCommand): Promise<OrderOutcome | CancelAllOutcome | ColourOutcome>;
   /** A market's committed book, or an empty one. */
   book(market: string): BookView;
+  /** The rating the last `colour` command gave an organisation (undefined: none yet; the edge's facts stand). */
+  colourOf(organisationId: string): "red" | "blue" | "black" | undefined;
   /** Committed books of every market that has one. */
   books(): BookView[];
   /** The last committed journal position. */
@@ -1498,6 +1500,10 @@ class SequencerImpl implements Sequencer {
       demand: v.demand.map(toEvent),
       supply: v.supply.map(toEvent),
     };
+  }
+
+  colourOf(organisationId: string): "red" | "blue" | "black" | undefined {
+    return this.state.exchange.colourOf(organisationId);
   }
 
   book(market: string): BookView {

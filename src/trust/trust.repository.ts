@@ -243,6 +243,29 @@ export function createTrustRepository(sql: SqlPool) {
       return rows.map((r) => ({ organisationId: r.id, was: r.was, valid: r.valid }));
     },
 
+    /**
+     * Licences of rated agencies lost and not yet scored: each suspension (once per suspension), and each expiry
+     * that left the agency without a valid licence of that type (a renewal in time is no breach).
+     */
+    async lostLicences(today: string): Promise<{ organisationId: string; licenceId: string; number: string; lost: "suspended" | "expired"; validUntil: string; sourceId: string }[]> {
+      const { rows } = await sql.query<{ organisation_id: string; id: string; number: string; lost: "suspended" | "expired"; valid_until: string; source_id: string }>(
+        `WITH lost AS (
+           SELECT l."organisation_id", l."id", l."number", l."type", to_char(l."valid_until", 'YYYY-MM-DD') AS "valid_until",
+                  CASE WHEN l."status" = 'suspended' THEN 'suspended' ELSE 'expired' END AS "lost",
+                  CASE WHEN l."status" = 'suspended' THEN l."id" || ':suspended:' || floor(extract(epoch FROM l."updated_at") * 1000)::bigint::text
+                       ELSE l."id" || ':expired:' || to_char(l."valid_until", 'YYYY-MM-DD') END AS "source_id"
+             FROM "licences" l JOIN "trust_status" s ON s."organisation_id" = l."organisation_id"
+            WHERE l."status" = 'suspended' OR l."status" = 'expired' OR (l."status" = 'valid' AND l."valid_until" < $1::date))
+         SELECT x."organisation_id", x."id", x."number", x."lost", x."valid_until", x."source_id" FROM lost x
+          WHERE NOT EXISTS (SELECT 1 FROM "trust_events" e WHERE e."source" = 'licence' AND e."source_id" = x."source_id")
+            AND (x."lost" = 'suspended' OR NOT EXISTS (SELECT 1 FROM "licences" o WHERE o."organisation_id" = x."organisation_id" AND o."type" = x."type"
+                                                        AND o."status" = 'valid' AND o."valid_until" >= $1::date))
+          ORDER BY x."organisation_id", x."source_id"`,
+        [today],
+      );
+      return rows.map((r) => ({ organisationId: r.organisation_id, licenceId: r.id, number: r.number, lost: r.lost, validUntil: r.valid_until, sourceId: r.source_id }));
+    },
+
     /** Inside a transaction: the status row, locked; undefined when the organisation has none. */
     async lockStatus(tx: SqlClient, organisationId: string): Promise<StatusRow | undefined> {
       const { rows } = await tx.query<StatusDb>(`SELECT * FROM "trust_status" WHERE "organisation_id" = $1 FOR UPDATE`, [organisationId]);

@@ -176,37 +176,34 @@ export function createTrustService(deps: TrustServiceDeps) {
     }
   }
 
+  /**
+   * Licences: each suspension, and each expiry that leaves the agency without a valid licence of that type, is a
+   * scored event; whether any valid licence remains decides black at once (an agency is rated from its first one).
+   */
   async function consumeLicences(): Promise<number> {
     const at = now();
     const today = shanghaiDate(at);
-    const changes = await repo.licenceChanges(today);
-    for (const c of changes) {
-      if (c.was === true && !c.valid) {
-        // The licence that was lost: the one changed last (suspended, expired by the sweeper, or past its last day).
-        const lost = (await repo.licences(c.organisationId))[0];
-        const what = lost === undefined ? "no valid licence" : lost.status === "suspended" ? `licence ${lost.number} suspended` : `licence ${lost.number} expired (valid until ${lost.validUntil})`;
-        const sourceId = lost === undefined ? `${c.organisationId}:${at}` : `${lost.id}:${lost.status}:${lost.updatedAt}`;
-        const event: ScoredEvent = {
-          id: deps.newId("tev"), organisationId: c.organisationId, kind: "licence_invalid", at, count: 1, contractId: null, seat: null,
-          reason: what, documentRef: null, points: null, serious: false, operatorId: null,
-        };
-        await repo.transaction(async (tx) => {
-          const s = await repo.lockStatus(tx, c.organisationId);
-          if (s === undefined || !s.licenceValid) return; // another process saw it first
-          await repo.insertEvent(tx, event, "licence", sourceId, at);
-          await repo.setLicenceValid(tx, c.organisationId, false);
-        });
-      } else if (c.was === null) {
-        // rating starts with the first valid licence
-        await repo.transaction((tx) => repo.markDirty(tx, c.organisationId, today, settings.basePoints, at));
-      } else {
-        await repo.transaction(async (tx) => {
-          const s = await repo.lockStatus(tx, c.organisationId);
-          if (s !== undefined && s.licenceValid !== c.valid) await repo.setLicenceValid(tx, c.organisationId, c.valid);
-        });
-      }
+    let n = 0;
+    for (const l of await repo.lostLicences(today)) {
+      const event: ScoredEvent = {
+        id: deps.newId("tev"), organisationId: l.organisationId, kind: "licence_invalid", at, count: 1, contractId: null, seat: null,
+        reason: l.lost === "suspended" ? `licence ${l.number} suspended` : `licence ${l.number} expired (valid until ${l.validUntil})`,
+        documentRef: null, points: null, serious: false, operatorId: null,
+      };
+      await repo.transaction(async (tx) => {
+        if (await repo.insertEvent(tx, event, "licence", l.sourceId, at)) await repo.markDirty(tx, l.organisationId, today, settings.basePoints, at);
+      });
+      n++;
     }
-    return changes.length;
+    for (const c of await repo.licenceChanges(today)) {
+      await repo.transaction(async (tx) => {
+        if (c.was === null) return repo.markDirty(tx, c.organisationId, today, settings.basePoints, at); // rating starts with the first valid licence
+        const s = await repo.lockStatus(tx, c.organisationId);
+        if (s !== undefined && s.licenceValid !== c.valid) await repo.setLicenceValid(tx, c.organisationId, c.valid);
+      });
+      n++;
+    }
+    return n;
   }
 
   async function approvedHours(at: number): Promise<ApprovedHoursRecord[]> {
