@@ -104,6 +104,14 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
   }
 
   const workflow = async (contractId: string, key = operator) => (await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key })).body;
+  /** The exchange's view of a contract (GET /v1/contracts/:id) and its entry in the caller's list: state and closed, as its workflow has them. */
+  async function exchangeView(contractId: string, key = ent): Promise<{ state: string; closed: boolean }> {
+    const one = await call(app, "GET", `/v1/contracts/${contractId}`, { key });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    const listed = (await call(app, "GET", "/v1/contracts?limit=100", { key })).body.items.find((c: { id: string }) => c.id === contractId);
+    expect({ state: listed.state, closed: listed.closed }).toEqual({ state: one.body.state, closed: one.body.closed });
+    return { state: one.body.state, closed: one.body.closed };
+  }
   const assign = (contractId: string, seat: number, workerId: string, key = agency) => call(app, "POST", `/v1/contracts/${contractId}/assignments`, { key, body: { seat, workerId } });
   const shiftOf = async (contractId: string, seat: number) => (await workflow(contractId)).seats[seat - 1].shiftId as string;
   const act = (shiftId: string, action: string, cookie: string, body?: unknown) => call(app, "POST", `/v1/shifts/${shiftId}/${action}`, { cookie, ...(body !== undefined ? { body } : {}) });
@@ -150,6 +158,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     });
     expect(w.policy).toMatchObject({ approvalWindowMinutes: 1440, freeCancellationNoticeMinutes: 1440, lateCancellationFeeMinutes: 240, hoursRounding: { unitMinutes: 15, rounding: "down" } });
     expect((await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key: ent2 })).status).toBe(404);
+    expect(await exchangeView(contractId)).toEqual({ state: "staffing", closed: false });
 
     const w1 = await worker(agency);
     const w2 = await worker(agency);
@@ -157,6 +166,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     // naming the seat's worker again (a retry) changes nothing
     expect((await assign(contractId, 1, w1.id)).status).toBe(200);
     expect((await assign(contractId, 2, w2.id)).body.state).toBe("confirming");
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "confirming", closed: false });
     const s1 = await shiftOf(contractId, 1);
     const s2 = await shiftOf(contractId, 2);
     // the worker sees the offer on the phone
@@ -169,6 +179,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await restart();
     expect((await act(s2, "confirm", w2.cookie)).body.state).toBe("confirmed");
     expect((await workflow(contractId)).state).toBe("ready");
+    expect(await exchangeView(contractId)).toEqual({ state: "ready", closed: false });
 
     // on site: the code from the enterprise's screen; worker 2's phone is outside the site's fence
     at(D - 5 * MIN);
@@ -184,6 +195,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     at(D + HOUR);
     await restart(); // start-up fires the due timer: the shift has begun
     expect((await workflow(contractId)).state).toBe("inProgress");
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "inProgress", closed: false });
 
     at(D + 7 * HOUR + 40 * MIN);
     expect((await act(s1, "check-out", w1.cookie, { code: await siteCode() })).body).toMatchObject({ state: "checkedOut", recordedMinutes: 450 });
@@ -191,6 +203,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await act(s2, "check-out", w2.cookie, { code: await siteCode() })).body).toMatchObject({ state: "checkedOut", recordedMinutes: 480 });
     await fire();
     expect((await workflow(contractId)).state).toBe("awaitingApproval");
+    expect(await exchangeView(contractId)).toEqual({ state: "awaitingApproval", closed: false });
     await restart();
 
     at(D + 11 * HOUR);
@@ -205,6 +218,8 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await restart();
     w = await workflow(contractId, ent);
     expect(w).toMatchObject({ state: "settled", closed: true, outcome: "settled" });
+    expect(await exchangeView(contractId)).toEqual({ state: "settled", closed: true });
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "settled", closed: true });
     expect(w.seats.map((s: { settlement: { basis: string; wageFen: number; feeFen: number; refundFen: number } }) => s.settlement)).toEqual([
       expect.objectContaining({ kind: "settled", basis: "approved", minutes: 450, wageFen: 22_500, feeFen: 1_125, refundFen: 1_575 }),
       expect.objectContaining({ kind: "settled", basis: "auto_approved", minutes: 480, wageFen: 24_000, feeFen: 1_200, refundFen: 0 }),
@@ -324,6 +339,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     let before = await net(wallet);
     const f = await call(app, "POST", `/v1/contracts/${free}/cancel`, { key: ent, body: { reason: "order withdrawn" } });
     expect(f.body).toMatchObject({ state: "cancelled", closed: true, cancellation: { by: "enterprise", late: false, reason: "order withdrawn" } });
+    expect(await exchangeView(free)).toEqual({ state: "cancelled", closed: true });
     expect(await net(wallet)).toBe(before + SEAT);
 
     at(D - 3 * HOUR);
@@ -366,6 +382,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await fire();
     let w = await workflow(contractId);
     expect(w.state).toBe("disputed");
+    expect(await exchangeView(contractId)).toEqual({ state: "disputed", closed: false });
     expect(await net(`escrow:${contractId}:CNY`)).toBe(SEAT); // frozen: nothing moved
     // silence does not approve a disputed seat
     at(D + 9 * HOUR + 25 * HOUR);
@@ -375,6 +392,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: operator, body: { minutes: 481, reason: "x" } })).body).toMatchObject({ status: 400, field: "/body/minutes" });
     const split = await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: operator, body: { minutes: 360, reason: "gate log shows 14:00 exit" } });
     expect(split.body).toMatchObject({ state: "resolved", closed: true });
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "resolved", closed: true });
     for (const key of [ent, agency]) {
       w = await workflow(contractId, key);
       expect(w.seats[0].settlement).toMatchObject({ basis: "dispute_split", reason: "gate log shows 14:00 exit", minutes: 360, wageFen: 18_000, feeFen: 900, refundFen: 6_300 });
@@ -509,6 +527,16 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await database.db.sql.query(`UPDATE "contract_workflows" SET "closed_at" = now(), "outcome" = 'settled' WHERE "contract_id" = $1`, [open.contractId]);
     const v = await call(app, "GET", "/v1/ledger/verify", { key: operator });
     expect(v.body.ok).toBe(false);
-    expect(v.body.invariants.problems).toEqual([`contract ${open.contractId} is closed but its escrow ${open.escrowAccountId} holds ${await net(open.escrowAccountId)} fen`]);
+    const problem = `contract ${open.contractId} is closed but its escrow ${open.escrowAccountId} holds ${await net(open.escrowAccountId)} fen`;
+    expect(v.body.invariants.problems).toEqual([problem]);
+    // the start-up verification reports it too, naming the contract (and the process still serves)
+    const logged: string[] = [];
+    await app.built.app.close();
+    app = await startTestApp(backend, {
+      clock, contractLoops: false, env: { LOG_LEVEL: "error" }, logStream: { write: (line: string) => void logged.push(line) },
+      database: { db: database.db, url: database.url, drop: async () => undefined },
+    });
+    expect(logged.map((l) => JSON.parse(l) as { level: number; problem?: string }).filter((l) => l.level >= 50 && l.problem !== undefined).map((l) => l.problem)).toEqual([problem]);
+    expect((await call(app, "GET", "/v1/ledger/verify", { key: app.key("demo operator") })).body.invariants.problems).toEqual([problem]);
   });
 });

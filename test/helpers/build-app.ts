@@ -34,6 +34,8 @@ export interface TestAppOptions {
   books?: import("../../src/realtime").BookSource;
   /** false: the contract runtime's timer and sweep loops do not run (the test fires timers itself). */
   contractLoops?: boolean;
+  /** Where the app's log goes (with env LOG_LEVEL above silent): tests that read what was logged. */
+  logStream?: import("pino").DestinationStream;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
@@ -42,7 +44,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
   const sentCodes: { phone: string; code: string }[] = [];
   const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
   const db = options.wrapDatabase ? options.wrapDatabase(database.db) : database.db;
-  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.contractLoops === false ? { contractLoops: false } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.contractLoops === false ? { contractLoops: false } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream } : {}) });
   const demo = await seedDemo({ ...built.services, secret: config.sessionSecret });
   await built.app.listen({ port: 0, host: "127.0.0.1" });
   const address = built.app.server.address();
