@@ -262,6 +262,15 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect(earned.body.items).toEqual([expect.objectContaining({ shiftId: s1, wageFen: 22_500, netFen: 22_500, wage: "225.00" })]);
     const supplierEarnings = (await call(app, "GET", "/v1/earnings", { key: agency })).body.items.filter((e: { contractId: string }) => e.contractId === contractId);
     expect(supplierEarnings.map((e: { seat: number; netFen: number }) => [e.seat, e.netFen]).sort()).toEqual([[1, 22_500], [2, 24_000]]);
+    // the agency withdraws what it earned from its supplier payable through the existing withdrawal flow, paid in a batch
+    const bank = { bankAccountName: "重庆渝才人力资源服务有限公司", bankName: "中国建设银行重庆分行", bankAccountNumber: "5000 1234 5678 9012 345" };
+    const payout = await call(app, "POST", "/v1/withdrawals", { key: agency, body: { amountFen: 46_500, ...bank }, headers: { "idempotency-key": `agency-payout-${backend.name}` } });
+    expect(payout.status, JSON.stringify(payout.body)).toBe(201);
+    expect(payout.body).toMatchObject({ accountId: payable, organisationId: org("demo agency 0004"), workerId: null, amountFen: 46_500, status: "requested" });
+    expect((await balance(payable)).availableFen).toBe(payableBefore);
+    const paid = await call(app, "POST", "/v1/payout-batches", { key: operator, body: { withdrawalIds: [payout.body.id] } });
+    expect(paid.body.withdrawals).toEqual([expect.objectContaining({ id: payout.body.id, status: "paid" })]);
+    expect(await net(payable)).toBe(payableBefore);
     expect((await app.built.contracts.repo.trustEvents(contractId)).map((t) => t.event)).toEqual(["shift_completed", "shift_completed"]);
     await expectVerified();
   });
@@ -451,6 +460,34 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect(await net(`worker_payable:${solo.id}:CNY`)).toBe(WAGE - 720);
     expect(await net("platform:tax_withheld:CNY")).toBe(tax + 720);
     expect((await call(app, "GET", "/v1/earnings", { cookie: solo.cookie })).body.items[0]).toMatchObject({ wageFen: WAGE, taxFen: 720, netFen: WAGE - 720 });
+
+    // the worker withdraws from that payable through the existing withdrawal flow, with the phone's session
+    const own = `worker_payable:${solo.id}:CNY`;
+    const accounts = await call(app, "GET", "/v1/accounts", { cookie: solo.cookie });
+    expect(accounts.body.items).toEqual([expect.objectContaining({ id: own, availableFen: WAGE - 720 })]);
+    const other = await worker(operator, { supplierId: null });
+    expect((await call(app, "GET", `/v1/accounts/${encodeURIComponent(own)}`, { cookie: other.cookie })).status).toBe(404);
+    const bank = { bankAccountName: "测试工人", bankName: "中国农业银行重庆分行", bankAccountNumber: "6228 4800 1234 5678 901" };
+    expect((await call(app, "POST", "/v1/withdrawals", { cookie: solo.cookie, body: { amountFen: 100, from: "wallet", ...bank } })).body).toMatchObject({ status: 400, field: "/body/from" });
+    expect((await call(app, "POST", "/v1/withdrawals", { cookie: solo.cookie, body: { amountFen: WAGE, ...bank } })).body).toMatchObject({ status: 422, field: "/body/amountFen" });
+    expect((await call(app, "POST", "/v1/withdrawals", { cookie: other.cookie, body: { amountFen: 100, ...bank } })).body).toMatchObject({ status: 422, field: "/body/amountFen" });
+    const request = { cookie: solo.cookie, body: { amountFen: 20_000, ...bank }, headers: { "idempotency-key": `solo-wd-${backend.name}` } };
+    const wd = await call(app, "POST", "/v1/withdrawals", request);
+    expect(wd.status, JSON.stringify(wd.body)).toBe(201);
+    expect(wd.body).toMatchObject({ workerId: solo.id, organisationId: null, accountId: own, amountFen: 20_000, status: "requested", bankAccountNumber: "6228480012345678901" });
+    const replay = await call(app, "POST", "/v1/withdrawals", request); // a retry answers the same withdrawal: one hold
+    expect(replay.body.id).toBe(wd.body.id);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await balance(own)).toMatchObject({ availableFen: WAGE - 720 - 20_000, creditsPostedFen: WAGE - 720 });
+    expect((await call(app, "GET", "/v1/withdrawals", { cookie: solo.cookie })).body.items.map((x: { id: string }) => x.id)).toEqual([wd.body.id]);
+    expect((await call(app, "GET", "/v1/withdrawals", { cookie: other.cookie })).body.items).toEqual([]);
+    expect((await call(app, "GET", "/v1/withdrawals", { key: agency })).body.items.map((x: { id: string }) => x.id)).not.toContain(wd.body.id);
+    // an operator pays it with the others; the bank file names the worker as the payee
+    const batch = await call(app, "POST", "/v1/payout-batches", { key: operator, body: { withdrawalIds: [wd.body.id] } });
+    expect(batch.status).toBe(201);
+    const file = await fetch(`${app.baseUrl}/v1/payout-batches/${batch.body.id}/file`, { headers: { authorization: `Bearer ${operator}` } });
+    expect((await file.text()).split("\r\n")[1]).toBe(`${batch.body.id},${wd.body.id},${solo.id},测试工人,中国农业银行重庆分行,6228480012345678901,200.00,20000,${batch.body.createdAt}`);
+    expect(await net(own)).toBe(WAGE - 720 - 20_000);
     await expectVerified();
   });
 
