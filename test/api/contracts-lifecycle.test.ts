@@ -10,6 +10,7 @@ import { fixedClock } from "../../src/shared/clock";
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { backends } from "../helpers/services";
+import { openStream } from "../helpers/stream-client";
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -555,6 +556,36 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     const young = await worker(agency, {}, "20090601"); // 17 on the shift's day
     expect((await assign(welding, 1, young.id, agency)).body).toMatchObject({ status: 422, reason: "juvenile_hazard" });
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
+  });
+
+  it("tells the worker on the shifts channel and by SMS through the notifier, and the agency on its executions channel", async () => {
+    const D = start(27);
+    at(D - 30 * HOUR);
+    const contractId = await trade(27, 1);
+    const a = await worker(agency);
+    const b = await worker(agency);
+    const phone = await openStream(app.baseUrl, { cookie: a.cookie, origin: app.baseUrl });
+    const otherPhone = await openStream(app.baseUrl, { cookie: b.cookie, origin: app.baseUrl });
+    const desk = await openStream(app.baseUrl, { key: agency });
+    try {
+      for (const [c, channel] of [[phone, "shifts"], [otherPhone, "shifts"], [desk, "executions"]] as const) {
+        c.send({ op: "subscribe", channel });
+        await c.take((f) => f.type === "subscribed");
+      }
+      const notices = app.sentNotices.length;
+      expect((await assign(contractId, 1, a.id)).status).toBe(200);
+      const s = await shiftOf(contractId, 1);
+      expect(await phone.take((f) => f.type === "shift.offered")).toMatchObject({ channel: "shifts", workerId: a.id, shiftId: s, market: market(27) });
+      expect(await desk.take((f) => f.type === "workflow.changed" && f.shiftId === s)).toMatchObject({ channel: "executions", contractId, seat: 1, state: "assigned" });
+      expect(app.sentNotices.slice(notices)).toEqual([{ phone: a.phone, text: expect.stringContaining("新的班次邀请") }]);
+      await act(s, "confirm", a.cookie);
+      expect(await phone.take((f) => f.type === "workflow.changed" && f.state === "confirmed")).toMatchObject({ channel: "shifts", shiftId: s, workerId: a.id });
+      expect(await desk.take((f) => f.type === "workflow.changed" && f.shiftId === s && f.state === "confirmed")).toMatchObject({ contractId, seat: 1 });
+      // another worker's phone hears nothing of it
+      expect(otherPhone.unread((f) => f.channel === "shifts")).toEqual([]);
+    } finally {
+      for (const c of [phone, otherPhone, desk]) await c.close();
+    }
   });
 
   it("the ledger verification reports a closed contract whose escrow is not at zero", async () => {

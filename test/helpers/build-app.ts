@@ -15,6 +15,8 @@ export interface TestApp {
   readonly database: TestDatabase;
   readonly config: Config;
   readonly sentCodes: { phone: string; code: string }[];
+  /** Notices the notifier port was asked to send to phones (shift offers, approvals, …). */
+  readonly sentNotices: { phone: string; text: string }[];
   /** The demo data (API keys by label, organisations, worker phones). */
   readonly demo: Awaited<ReturnType<typeof seedDemo>>;
   key(label: string): string;
@@ -42,7 +44,11 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DEV_MODE: "true", ...options.env });
   const database = options.database ?? (await createTestDatabase(backend));
   const sentCodes: { phone: string; code: string }[] = [];
-  const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
+  const sentNotices: { phone: string; text: string }[] = [];
+  const notifier: Notifier = {
+    sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }),
+    sendNotice: async (phone, text) => void sentNotices.push({ phone, text }),
+  };
   const db = options.wrapDatabase ? options.wrapDatabase(database.db) : database.db;
   const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.contractLoops === false ? { contractLoops: false } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream } : {}) });
   const demo = await seedDemo({ ...built.services, secret: config.sessionSecret });
@@ -55,6 +61,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
     database,
     config,
     sentCodes,
+    sentNotices,
     demo,
     key(label) {
       const k = demo.keys.find((x) => x.label === label);
