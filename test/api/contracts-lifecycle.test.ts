@@ -558,6 +558,37 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
   });
 
+  it("refunds a seat still empty at the staffing deadline and marks the supplier; a missing check-out is named by the enterprise at approval", async () => {
+    const D = start(29);
+    at(D - 30 * HOUR);
+    const wallet = `wallet:${org("demo enterprise 0001")}:CNY`;
+    const contractId = await trade(29, 2);
+    const a = await worker(agency);
+    await assign(contractId, 1, a.id);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", a.cookie);
+    const before = await net(wallet);
+    at(D - 59 * MIN); // past the staffing deadline (07:00): seat 2 was never named
+    await restart();
+    let w = await workflow(contractId, agency);
+    expect(w.seats[1]).toMatchObject({ status: "closed", settlement: { kind: "refunded", basis: "unfilled", refundFen: SEAT } });
+    expect(await net(wallet)).toBe(before + SEAT);
+    expect((await app.built.contracts.repo.trustEvents(contractId)).map((t) => [t.party, t.event, t.seat])).toContainEqual(["supplier", "seat_unfilled", 2]);
+    expect((await assign(contractId, 2, (await worker(agency)).id)).body).toMatchObject({ status: 409 });
+
+    at(D);
+    await act(s, "check-in", a.cookie, { code: await siteCode() });
+    at(D + 10 * HOUR); // the shift ended; the worker forgot to check out
+    await fire();
+    expect((await entAct(s, "approve")).body).toMatchObject({ status: 409, detail: expect.stringContaining("checkOutAt") });
+    const approved = await entAct(s, "approve", { checkOutAt: "2026-12-29T15:00:00+08:00" });
+    expect(approved.body).toMatchObject({ state: "approved", paid: { minutes: 420 }, earnings: { wageFen: 21_000 } });
+    w = await workflow(contractId);
+    expect(w).toMatchObject({ state: "settled", closed: true });
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    await expectVerified();
+  });
+
   it("tells the worker on the shifts channel and by SMS through the notifier, and the agency on its executions channel", async () => {
     const D = start(27);
     at(D - 30 * HOUR);

@@ -94,6 +94,11 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     await agencyTab.page.click(`section[data-contract="${contractId}"] form.assign button`);
     await agencyTab.page.waitForSelector(`section[data-contract="${contractId}"] tr[data-status="assigned"]`);
     expect(await agencyTab.page.textContent(`section[data-contract="${contractId}"] tr[data-seat="1"]`)).toContain("李明");
+    // the deadlines (settings) are shown: staff by 07:00, confirm by 07:30, approve by 17:00 the next day (Asia/Shanghai)
+    const deadlines = (await agencyTab.page.textContent(`section[data-contract="${contractId}"] .deadlines`)) ?? "";
+    expect(deadlines).toMatch(/派工截止 12\/03 07:00/);
+    expect(deadlines).toMatch(/确认截止 12\/03 07:30/);
+    expect(deadlines).toMatch(/审批截止 12\/04 17:00/);
     await shot(agencyTab.page, "agency-staffing");
 
     // 2. the worker logs in on the phone and confirms the offer
@@ -110,6 +115,7 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     await worker.waitForSelector("#offered li[data-state='assigned'] button.confirm");
     expect(await worker.textContent("#h-offered")).toBe("新的班次邀请");
     expect(await worker.textContent("#offered li")).toContain("普工");
+    expect(await worker.textContent("#offered li")).toMatch(/请在 12\/03 07:30 前确认/);
     await shot(worker, "worker-1-offered");
     await worker.click("#offered li button.confirm");
     await worker.waitForSelector("#upcoming li[data-state='confirmed']");
