@@ -591,9 +591,51 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await expectVerified();
   });
 
+  it("concurrent steps on one machine are each applied to the latest version or refused, none lost; concurrent timer passes settle each seat once", async () => {
+    const D = start(30);
+    at(D - 13 * HOUR); // the clock only moves forward: the previous case ended on the 29th
+    const contractId = await trade(30, 3);
+    const escrow = `escrow:${contractId}:CNY`;
+    const ws = [await worker(agency), await worker(agency), await worker(agency)];
+    // three seats named at once: three steps of one contract machine race for its version
+    const named = await Promise.all(ws.map((w, i) => assign(contractId, i + 1, w.id)));
+    expect(named.map((r) => r.status)).toEqual([200, 200, 200]);
+    let w = await workflow(contractId);
+    expect(w.seats.map((s: { workerId: string }) => s.workerId)).toEqual(ws.map((x) => x.id));
+    expect(w.state).toBe("confirming");
+    // the worker taps confirm and decline at once: exactly one wins, the other is told the shift moved on
+    const s1 = w.seats[0].shiftId as string;
+    const [c, d] = await Promise.all([act(s1, "confirm", ws[0]!.cookie), act(s1, "decline", ws[0]!.cookie, {})]);
+    expect([c.status, d.status].sort()).toEqual([200, 409]);
+    const won = c.status === 200 ? "confirmed" : "declined";
+    expect((await call(app, "GET", `/v1/shifts/${s1}`, { cookie: ws[0]!.cookie })).body.state).toBe(won);
+    // each machine's event log has one event per version, no gap, and replays into the stored snapshot
+    const { runtime } = app.built.contracts;
+    for (const [kind, id] of [["contract", contractId], ["shift", s1]] as const) {
+      const m = (await runtime.load(kind, id))!;
+      const versions = (await database.db.sql.query<{ version: number }>(`SELECT "version" FROM "workflow_events" WHERE "machine_id" = $1 ORDER BY "version"`, [id])).rows.map((r) => r.version);
+      expect(versions.at(-1)).toBe(m.row.version);
+      expect(versions).toEqual(versions.map((_, i) => versions[0]! + i));
+      expect(await runtime.replay(kind, id)).toEqual(m.snapshot);
+    }
+    // two timer passes at once, past the staffing and confirmation deadlines: every unconfirmed seat is refunded once
+    at(D - 29 * MIN);
+    const [x, y] = await Promise.all([fire(), fire()]);
+    expect(x + y).toBeGreaterThan(0);
+    expect((await app.built.contracts.repo.timers()).filter((t) => t.dueAt <= D - 29 * MIN)).toEqual([]);
+    await app.built.contracts.sweep();
+    w = await workflow(contractId);
+    const refunded = w.seats.filter((s: { settlement: { kind: string } | null }) => s.settlement?.kind === "refunded").length;
+    expect(refunded).toBe(won === "confirmed" ? 2 : 3);
+    expect(await net(escrow)).toBe(won === "confirmed" ? SEAT : 0);
+    const unfilled = (await app.built.contracts.repo.trustEvents(contractId)).filter((t) => t.event === "seat_unfilled").map((t) => t.seat);
+    expect([...unfilled].sort()).toEqual(won === "confirmed" ? [2, 3] : [1, 2, 3]);
+    await expectVerified();
+  });
+
   it("tells the worker on the shifts channel and by SMS through the notifier, and the agency on its executions channel", async () => {
     const D = start(31);
-    at(D - 30 * HOUR);
+    at(D - 20 * HOUR);
     const contractId = await trade(31, 1);
     const a = await worker(agency);
     const b = await worker(agency);
