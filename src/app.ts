@@ -135,7 +135,11 @@ export async function buildApp(deps: AppDeps) {
   const ledgerChecks: (() => Promise<string[]>)[] = [];
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer, checks: ledgerChecks });
   const ledger = ledgerModule.writer;
-  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
+  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
+  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
+  ledgerChecks.push(() => contracts.service.closedEscrowProblems());
+  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables.
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress });
   // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({
     sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
@@ -145,9 +149,6 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   const { payments } = paymentsModule;
-  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
-  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
-  ledgerChecks.push(() => contracts.service.closedEscrowProblems());
   // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
   const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
   app.addHook("preClose", async () => trust.stop());
@@ -282,6 +283,13 @@ export async function buildApp(deps: AppDeps) {
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.
   await contracts.start({ loops: deps.contractLoops ?? true });
   trust.start({ loops: deps.contractLoops ?? true });
+  // The start-up verification, beyond the chain the sequencer verified on opening: every closed contract's escrow stands
+  // at zero. A contract that does not is reported, not a reason to stop serving everyone else (GET /v1/ledger/verify fails).
+  try {
+    for (const problem of await contracts.service.closedEscrowProblems()) app.log.error({ problem }, `ledger verification at start-up: ${problem}`);
+  } catch (err) {
+    app.log.error({ err }, "ledger verification at start-up: closed contracts' escrow could not be checked");
+  }
 
   return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, trust, bus, realtime, metrics };
 }

@@ -6,7 +6,8 @@
  *       reconciliation up to the date
  *   import-statement FILE [--encoding utf-8|gb18030]
  *   export trial-balance --date 2026-12-01 [--out FILE]     (also: export transfers --date …)
- *   verify                                                   the hash chain against every signed checkpoint, and Σ debits = Σ credits
+ *   verify                                                   the hash chain against every signed checkpoint, Σ debits = Σ credits,
+ *                                                            and every closed contract's escrow at zero
  *
  * It reads the ledger and writes reconciliation's own tables only, so it runs
  * beside a running server on PostgreSQL (the ledger's single writer stays the
@@ -16,7 +17,8 @@
  * The last line on stdout is a summary a person can read. Exit codes:
  *    0  done; nothing needs attention
  *    1  reconcile: exceptions are open (the difference is fully explained by them; an operator works the queue)
- *    2  the books disagree: verify failed (chain, checkpoint or Σ debits ≠ Σ credits), or a difference no exception explains
+ *    2  the books disagree: verify failed (chain, checkpoint, Σ debits ≠ Σ credits, or a closed contract's escrow not at zero),
+ *       or a difference no exception explains
  *   64  usage: unknown command or option, missing or bad argument
  *   65  data refused: the statement file or a value (the message names the line and column, or the field), or a date
  *       before the provider's latest run (runs are cumulative: run that date or a later one)
@@ -33,6 +35,7 @@ import { config as loadProcessConfig, ConfigError, type Config } from "./config"
 import { openDatabase, type Database } from "./infra/db";
 import { migrateDatabase } from "./infra/migrate";
 import { checkpointVerifier, createLedgerRepository, verifyStoredChain } from "./ledger";
+import { closedEscrowProblems, createContractsRepository } from "./contracts";
 import { createPaymentsRepository, createStripeApi } from "./payments";
 import { shanghaiDate } from "./parties";
 import { createReconciliationModule, stripeProviderSource, type ImportProgress, type ProviderSource, type ReconciliationService, type RunView } from "./reconciliation";
@@ -200,11 +203,14 @@ export async function runCli(argv: readonly string[], io: CliIo, open: () => Pro
         const tb = await ctx.reconciliation.trialBalanceCsv(CLI_PRINCIPAL, shanghaiDate(Date.now() + 86_400_000));
         const totals = tb.body.split("\r\n").filter((l) => l.startsWith("TOTAL ")).map((l) => l.split(","));
         const unbalanced = totals.filter((t) => t[4] !== t[5]);
-        const ok = chain.ok && unbalanced.length === 0;
+        const escrows = await closedEscrowProblems(createContractsRepository(db.sql, config.ledger.shard));
+        for (const problem of escrows) io.err(`${problem}\n`);
+        const ok = chain.ok && unbalanced.length === 0 && escrows.length === 0;
         io.out(
           `verify ${config.ledger.shard}: ${ok ? "ok" : "FAILED"}; ${chain.checked} records and ${chain.checkpointsChecked} checkpoints checked` +
             (chain.firstBad ? `; first bad record ${chain.firstBad.sequence}: ${chain.firstBad.reason}` : "") +
-            (unbalanced.length > 0 ? `; debits ≠ credits in ${unbalanced.map((t) => t[1]).join(", ")}` : `; debits = credits in ${totals.map((t) => t[1]).join(", ") || "every ledger"}`),
+            (unbalanced.length > 0 ? `; debits ≠ credits in ${unbalanced.map((t) => t[1]).join(", ")}` : `; debits = credits in ${totals.map((t) => t[1]).join(", ") || "every ledger"}`) +
+            (escrows.length > 0 ? `; ${escrows.length} closed contract${escrows.length === 1 ? "'s" : "s'"} escrow not at zero (listed above)` : ""),
         );
         return ok ? EXIT.ok : EXIT.disagree;
       }

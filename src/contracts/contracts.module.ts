@@ -46,6 +46,8 @@ export function createContractsModule(deps: ContractsModuleDeps) {
     runtime,
     service,
     sweep,
+    /** Where contracts stand in their workflows: the port the exchange's contract views read (app.ts hands it over). */
+    progress: { progressOf: (contractIds: readonly string[]) => repo.progressOf(contractIds) },
     /**
      * Starts listening: new contracts from the bus, the contracts written while the process was down, the
      * effects a crash left pending, and (unless `loops` is false) the timer and sweep loops.

@@ -373,6 +373,16 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
       return rows[0] === undefined ? undefined : toWorkflow(rows[0]);
     },
 
+    /** Where these contracts' workflows stand (state, closed), for those that have started. */
+    async progressOf(contractIds: readonly string[]): Promise<Map<string, { state: string; closed: boolean }>> {
+      if (contractIds.length === 0) return new Map();
+      const { rows } = await sql.query<{ contract_id: string; state: string; closed: boolean }>(
+        `SELECT "contract_id", "state", "closed_at" IS NOT NULL AS "closed" FROM "contract_workflows" WHERE "contract_id" = ANY($1::text[])`,
+        [contractIds],
+      );
+      return new Map(rows.map((r) => [r.contract_id, { state: r.state, closed: r.closed }]));
+    },
+
     async shift(shiftId: string, client: SqlClient = sql): Promise<ShiftRow | undefined> {
       const { rows } = await client.query<RawShift>(`SELECT ${SHIFT_COLUMNS} FROM "worker_shifts" WHERE "shift_id" = $1`, [shiftId]);
       return rows[0] === undefined ? undefined : toShift(rows[0]);

@@ -96,6 +96,11 @@ function settlementView(s: SettlementRow) {
   };
 }
 
+/** The ledger verification's check that every closed contract's escrow stands at zero: one line per contract that does not. */
+export async function closedEscrowProblems(repo: Pick<ContractsRepository, "closedContractsWithEscrow">): Promise<string[]> {
+  return (await repo.closedContractsWithEscrow()).map((r) => `contract ${r.contractId} is closed but its escrow ${r.escrowAccountId} holds ${r.balanceFen} fen`);
+}
+
 export function createContractsService(deps: ContractsServiceDeps) {
   const { repo, runtime, clock } = deps;
   const now = () => clock.now().getTime();
@@ -582,9 +587,7 @@ export function createContractsService(deps: ContractsServiceDeps) {
     },
 
     /** Problems for the ledger verification: every closed contract's escrow must stand at zero. */
-    async closedEscrowProblems(): Promise<string[]> {
-      return (await repo.closedContractsWithEscrow()).map((r) => `contract ${r.contractId} is closed but its escrow ${r.escrowAccountId} holds ${r.balanceFen} fen`);
-    },
+    closedEscrowProblems: () => closedEscrowProblems(repo),
 
     /** The market of a contract (for labels), or null. */
     marketOf: (market: string) => {

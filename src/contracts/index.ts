@@ -4,6 +4,8 @@ export { createContractsModule, type ContractsModule, type ContractsModuleDeps }
 export { createContractsRuntime, type ContractsRuntime, type ContractsLedgerPort } from "./contracts.runtime";
 /** Authorisation, staffing rules and views of contracts' workflows and shifts. */
 export { createContractsService, policyOf, type ContractsService } from "./contracts.service";
+/** The ledger verification's check that every closed contract's escrow stands at zero (the server's verify, start-up, and the command line). */
+export { closedEscrowProblems } from "./contracts.service";
 /** The runtime's SQL. */
 export { createContractsRepository, type ContractsRepository } from "./contracts.repository";
 /** What a seat's money effect posts: amounts and linked transfers. */

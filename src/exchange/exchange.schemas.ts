@@ -173,7 +173,8 @@ export const Contract = Type.Object({
   shared: Type.Boolean(),
   escrowAccountId: Type.String(),
   escrowFen: Type.Integer({ description: "Moved into escrow at the fill: headcount × paid hours × rate + fee" }),
-  state: Type.String(),
+  state: Type.String({ description: "The contract's workflow state: staffing, confirming, ready, inProgress, awaitingApproval, disputed, closing, settled, resolved, cancelled" }),
+  closed: Type.Boolean({ description: "Final, and its escrow stands at zero" }),
   createdAt: Iso("Created"),
 });
 

@@ -28,11 +28,30 @@ import type { BookView, Sequencer } from "../sequencer";
 import { checkPlacement, type FillView, type OrderOutcome, type OrderState, type PartyFacts, type PlaceOrder, type Refusal, type SideName } from "./exchange.core";
 import type { ContractRow, ExchangeRepository, OrderRow } from "./exchange.repository";
 
+/** Where a contract stands in its workflow, as the module that runs contracts tells it. */
+export interface ContractProgress {
+  /** The workflow's state: staffing, confirming, ready, inProgress, awaitingApproval, disputed, closing, settled, resolved, cancelled. */
+  readonly state: string;
+  /** Final, with its escrow at zero. */
+  readonly closed: boolean;
+}
+
+/**
+ * A port the exchange reads contracts' progress through (the contract runtime implements it; app.ts wires it):
+ * the exchange writes contracts at the fill and knows nothing of how they run afterwards.
+ */
+export interface ContractProgressPort {
+  /** The progress of those contracts whose workflow has started; the others are absent from the map. */
+  progressOf(contractIds: readonly string[]): Promise<ReadonlyMap<string, ContractProgress>>;
+}
+
 export interface ExchangeServiceDeps {
   repo: ExchangeRepository;
   sequencer: Sequencer;
   clock: Clock;
   newId: NewId;
+  /** Contracts' workflow states; without it a contract shows the state it was written in at the fill (staffing). */
+  progress?: ContractProgressPort;
   /** how long what is known about an organisation (kind, colour, licence) is reused, ms; default 5000. */
   partyCacheMs?: number;
 }
@@ -94,7 +113,10 @@ export interface ContractView {
   shared: boolean;
   escrowAccountId: string;
   escrowFen: number;
+  /** The workflow's state (staffing until the contract runtime has started it). */
   state: string;
+  /** Final, with its escrow at zero. */
+  closed: boolean;
   createdAt: string;
 }
 
@@ -183,7 +205,7 @@ function orderView(o: OrderState | OrderRow, fills: FillJson[]): OrderView {
   };
 }
 
-function contractView(c: ContractRow): ContractView {
+function contractView(c: ContractRow, progress: ContractProgress | undefined): ContractView {
   return {
     id: c.id,
     fillId: c.fillId,
@@ -199,7 +221,8 @@ function contractView(c: ContractRow): ContractView {
     shared: c.shared,
     escrowAccountId: c.escrowAccountId,
     escrowFen: fenToJsonNumber(c.escrowFen),
-    state: c.state,
+    state: progress?.state ?? c.state,
+    closed: progress?.closed ?? false,
     createdAt: shanghaiIso(c.createdAt),
   };
 }
@@ -239,6 +262,11 @@ function addDays(date: string, n: number): string {
 export function createExchangeService(deps: ExchangeServiceDeps) {
   const { repo, sequencer, clock } = deps;
   const ttl = deps.partyCacheMs ?? 5_000;
+
+  /** The workflows' progress of these contracts (none without the port). */
+  async function progressOf(rows: readonly ContractRow[]): Promise<ReadonlyMap<string, ContractProgress>> {
+    return deps.progress === undefined || rows.length === 0 ? new Map() : deps.progress.progressOf(rows.map((c) => c.id));
+  }
   const parties = new Map<string, { facts: PartyFacts; until: number }>();
 
   async function partyFacts(organisationId: string): Promise<PartyFacts> {
@@ -518,14 +546,15 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       const party = canReadAll(p) ? undefined : organisationOf(p);
       const cursor = beforeId(page.cursor);
       const rows = await repo.listContracts({ ...(party !== undefined ? { partyId: party } : {}), ...(cursor !== undefined ? { beforeId: cursor } : {}), limit: limit + 1 });
-      return pageOf(rows, limit, contractView, (c) => ({ id: c.id }));
+      const progress = await progressOf(rows.slice(0, limit));
+      return pageOf(rows, limit, (c) => contractView(c, progress.get(c.id)), (c) => ({ id: c.id }));
     },
 
     /** One contract: its two parties, operators and regulators. */
     async getContract(p: Principal, id: string): Promise<ContractView> {
       const c = await repo.findContract(id);
       if (c === undefined || (!canReadAll(p) && c.enterpriseId !== p.organisationId && c.supplierId !== p.organisationId)) throw notFound("contract", id);
-      return contractView(c);
+      return contractView(c, (await progressOf([c])).get(c.id));
     },
   };
 }

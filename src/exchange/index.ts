@@ -69,6 +69,8 @@ export type {
 export { createExchangeModule, exchangeSettingsOf, type ExchangeModule, type ExchangeModuleDeps } from "./exchange.module";
 /** Authorisation, ownership and views of markets, orders and contracts. */
 export { createExchangeService, type ExchangeService, type MarketView, type OrderView as ApiOrder, type ContractView } from "./exchange.service";
+/** The port the exchange reads contracts' workflow states through (implemented by the contract runtime, wired in app.ts). */
+export type { ContractProgress, ContractProgressPort } from "./exchange.service";
 /** The exchange's reads from PostgreSQL. */
 export { createExchangeRepository, type ExchangeRepository } from "./exchange.repository";
 /** HTTP routes: /v1/markets*, /v1/orders*, /v1/contracts*. */

@@ -13,17 +13,17 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<LedgerRoutesOptions> = asyn
   const tags = ["ledger"];
 
   app.get("/v1/accounts", {
-    config: { access: ["enterprise", "agency"] },
-    schema: { tags, summary: "The caller's own accounts (wallet, supplier payable)", querystring: S.PageOnlyQuery, response: responses({ 200: S.AccountPage }) },
+    config: { access: ["enterprise", "agency", "worker"] },
+    schema: { tags, summary: "The caller's own accounts (wallet, supplier payable; a worker's payable)", querystring: S.PageOnlyQuery, response: responses({ 200: S.AccountPage }) },
   }, async (req) => ledger.ownAccounts(principalOf(req), req.query));
 
   app.get("/v1/accounts/:id", {
-    config: { access: ["enterprise", "agency", "operator", "regulator"] },
+    config: { access: ["enterprise", "agency", "worker", "operator", "regulator"] },
     schema: { tags, summary: "An account's balances (its owner, operators)", params: S.AccountParams, response: responses({ 200: S.Account }) },
   }, async (req) => ledger.account(principalOf(req), req.params.id));
 
   app.get("/v1/accounts/:id/statement", {
-    config: { access: ["enterprise", "agency", "operator", "regulator"] },
+    config: { access: ["enterprise", "agency", "worker", "operator", "regulator"] },
     schema: {
       tags, summary: "An account's transfers, oldest first, with running posted totals",
       params: S.AccountParams, querystring: S.PageOnlyQuery, response: responses({ 200: S.StatementPage }),

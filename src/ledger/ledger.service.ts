@@ -10,7 +10,7 @@ import { decodeCursor, pageOf, type Page } from "../shared/cursor";
 import { DomainError, notFound } from "../shared/errors";
 import { fenToJsonNumber } from "../shared/money";
 import { canReadAll, type Principal, type Role } from "../shared/principal";
-import { CNY, supplierPayableAccountId, walletAccountId } from "./accounts";
+import { CNY, supplierPayableAccountId, walletAccountId, workerPayableAccountId } from "./accounts";
 import { checkpointPayload, publishKey, type Checkpoint, type PublishedKey } from "./ledger.checkpoint";
 import type { LedgerRepository, StatementLine } from "./ledger.repository";
 import type { AccountSnapshot } from "./ledger.types";
@@ -160,18 +160,26 @@ export function createLedgerService(deps: LedgerServiceDeps) {
   async function readableAccount(p: Principal, id: string): Promise<AccountSnapshot> {
     // an account the writer evicted from memory (idle, holding nothing) is read from storage
     const a = writer.lookupAccount(id) ?? (await repo.account(id));
-    if (!a || (!canReadAll(p) && (a.ownerId === null || a.ownerId !== p.organisationId))) throw notFound("account", id);
+    // an organisation owns its wallet and payable; a worker (paid directly, as an independent worker) owns a payable
+    const owner = p.role === "worker" ? p.workerId : p.organisationId;
+    if (!a || (!canReadAll(p) && (a.ownerId === null || owner === null || a.ownerId !== owner))) throw notFound("account", id);
     return a;
   }
 
   return {
-    /** The caller organisation's own accounts (wallet, supplier payable) that exist, by id. */
+    /** The caller's own accounts that exist, by id: an organisation's wallet and supplier payable, a worker's payable. */
     async ownAccounts(p: Principal, page: PageRequest = {}): Promise<Page<AccountView>> {
-      requireRole(p, ["enterprise", "agency"], "list its own accounts");
-      if (p.organisationId === null) throw new DomainError("forbidden", "this credential belongs to no organisation");
+      requireRole(p, ["enterprise", "agency", "worker"], "list its own accounts");
       const limit = page.limit ?? DEFAULT_LIMIT;
       const after = page.cursor === undefined ? "" : decodeCursor(page.cursor, ["id"]).id;
-      const ids = [walletAccountId(p.organisationId, CNY), supplierPayableAccountId(p.organisationId, CNY)].sort();
+      let ids: string[];
+      if (p.role === "worker") {
+        if (p.workerId === null) throw new DomainError("forbidden", "this credential belongs to no worker");
+        ids = [workerPayableAccountId(p.workerId, CNY)];
+      } else {
+        if (p.organisationId === null) throw new DomainError("forbidden", "this credential belongs to no organisation");
+        ids = [walletAccountId(p.organisationId, CNY), supplierPayableAccountId(p.organisationId, CNY)].sort();
+      }
       const found = await Promise.all(ids.filter((id) => id > after).map(async (id) => writer.lookupAccount(id) ?? (await repo.account(id))));
       const rows = found.filter((a): a is AccountSnapshot => a !== undefined).slice(0, limit + 1);
       return pageOf(rows, limit, accountView, (a) => ({ id: a.id }));

@@ -20,7 +20,8 @@ export interface FundingInstructions {
 
 export interface PayoutItem {
   withdrawalId: string;
-  organisationId: string;
+  /** Who is paid, by Shiftex id: an organisation, or an independent worker (wrk_…). */
+  payeeId: string;
   amountFen: bigint;
   bankAccountName: string;
   bankName: string;

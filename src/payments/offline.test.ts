@@ -5,9 +5,9 @@ describe("offline gateway payout file", () => {
   it("keeps the exact bytes the bank upload has received since issue 7 (written before its CSV moved to src/shared/csv.ts)", () => {
     const gateway = createOfflineGateway({ bankName: "b", accountName: "a", accountNumber: "1" });
     const file = gateway.payoutFile("pb_1", new Date("2026-12-01T08:00:00.000Z"), [
-      { withdrawalId: "wd_1", organisationId: "org_1", amountFen: 123456n, bankAccountName: "重庆山城物流仓储有限公司", bankName: "中国建设银行重庆分行", bankAccountNumber: "6217000000000000001" },
-      { withdrawalId: "wd_2", organisationId: "org_2", amountFen: 5n, bankAccountName: 'Acme, "Ltd"\r\nline', bankName: '=HYPERLINK("x")', bankAccountNumber: "-12" },
-      { withdrawalId: "wd_3", organisationId: "org_3", amountFen: 100n, bankAccountName: "@sum", bankName: "+1", bankAccountNumber: "\t9" },
+      { withdrawalId: "wd_1", payeeId: "org_1", amountFen: 123456n, bankAccountName: "重庆山城物流仓储有限公司", bankName: "中国建设银行重庆分行", bankAccountNumber: "6217000000000000001" },
+      { withdrawalId: "wd_2", payeeId: "org_2", amountFen: 5n, bankAccountName: 'Acme, "Ltd"\r\nline', bankName: '=HYPERLINK("x")', bankAccountNumber: "-12" },
+      { withdrawalId: "wd_3", payeeId: "org_3", amountFen: 100n, bankAccountName: "@sum", bankName: "+1", bankAccountNumber: "\t9" },
     ]);
     expect(file.filename).toBe("payout-pb_1.csv");
     expect(file.contentType).toBe("text/csv; charset=utf-8");

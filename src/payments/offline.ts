@@ -31,8 +31,9 @@ export function createOfflineGateway(bank: EscrowBankAccount): PaymentGateway {
     },
     payoutFile(batchId, createdAt, items: readonly PayoutItem[]) {
       const header = ["batch_id", "withdrawal_id", "organisation_id", "payee_name", "bank_name", "account_number", "amount_yuan", "amount_fen", "created_at"];
-      // Every cell is text (amounts included), as the bank's upload has always received them.
-      const rows = items.map((i) => [batchId, i.withdrawalId, i.organisationId, i.bankAccountName, i.bankName, i.bankAccountNumber, fenToYuan(i.amountFen), i.amountFen.toString(), createdAt.toISOString()]);
+      // Every cell is text (amounts included), as the bank's upload has always received them. The organisation_id
+      // column names the payee as it always has; an independent worker's payout carries the worker's id (wrk_…) there.
+      const rows = items.map((i) => [batchId, i.withdrawalId, i.payeeId, i.bankAccountName, i.bankName, i.bankAccountNumber, fenToYuan(i.amountFen), i.amountFen.toString(), createdAt.toISOString()]);
       return { filename: `payout-${batchId}.csv`, contentType: CSV_CONTENT_TYPE, body: csvDocument(header, rows) };
     },
   };

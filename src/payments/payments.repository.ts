@@ -35,7 +35,9 @@ export interface TopUpRow {
 
 export interface WithdrawalRow {
   id: string;
-  organisationId: string;
+  /** The payee: an organisation, or (workerId) an independent worker; exactly one is set. */
+  organisationId: string | null;
+  workerId: string | null;
   accountId: string;
   amountFen: bigint;
   bankAccountName: string;
@@ -102,7 +104,8 @@ function topUp(r: Raw): TopUpRow {
 function withdrawal(r: Raw): WithdrawalRow {
   return {
     id: r["id"] as string,
-    organisationId: r["organisation_id"] as string,
+    organisationId: r["organisation_id"] as string | null,
+    workerId: r["worker_id"] as string | null,
     accountId: r["account_id"] as string,
     amountFen: big(r["amount_fen"]),
     bankAccountName: r["bank_account_name"] as string,
@@ -282,10 +285,10 @@ export function createPaymentsRepository(sql: SqlPool) {
     async insertWithdrawal(row: WithdrawalRow, claim: Claim, operation: string): Promise<"inserted" | "claim_lost"> {
       return underClaim(claim, { operation, target: row.id }, async (tx) => {
         await tx.query(
-          `INSERT INTO withdrawals (id, organisation_id, account_id, amount_fen, bank_account_name, bank_name, bank_account_number,
+          `INSERT INTO withdrawals (id, organisation_id, worker_id, account_id, amount_fen, bank_account_name, bank_name, bank_account_number,
                                     status, hold_transfer_id, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, 'holding', $8, $9, $9)`,
-          [row.id, row.organisationId, row.accountId, row.amountFen, row.bankAccountName, row.bankName, row.bankAccountNumber, row.holdTransferId, row.createdAt],
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'holding', $9, $10, $10)`,
+          [row.id, row.organisationId, row.workerId, row.accountId, row.amountFen, row.bankAccountName, row.bankName, row.bankAccountNumber, row.holdTransferId, row.createdAt],
         );
         return "inserted" as const;
       });
@@ -297,15 +300,22 @@ export function createPaymentsRepository(sql: SqlPool) {
     },
 
     /** A page of withdrawals, oldest first (the order they are paid in), after the keyset position `after`. */
-    async listWithdrawals(filter: { organisationId?: string; status?: WithdrawalStatus; after?: { createdAt: Date; id: string }; limit: number }): Promise<WithdrawalRow[]> {
+    async listWithdrawals(filter: {
+      organisationId?: string;
+      workerId?: string;
+      status?: WithdrawalStatus;
+      after?: { createdAt: Date; id: string };
+      limit: number;
+    }): Promise<WithdrawalRow[]> {
       const r = await sql.query<Raw>(
         `SELECT * FROM withdrawals
           WHERE ($1::text IS NULL OR organisation_id = $1)
+            AND ($6::text IS NULL OR worker_id = $6)
             AND ($2::text IS NULL OR status::text = $2)
             AND ($3::timestamptz IS NULL OR (created_at, id) > ($3::timestamptz, $4::text))
           ORDER BY created_at, id
           LIMIT $5`,
-        [filter.organisationId ?? null, filter.status ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
+        [filter.organisationId ?? null, filter.status ?? null, filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit, filter.workerId ?? null],
       );
       return r.rows.map(withdrawal);
     },

@@ -41,12 +41,12 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
   });
 
   app.post("/v1/withdrawals", {
-    config: { access: ["agency", "enterprise"], recoverable: true },
-    schema: { tags, summary: "Ask to be paid out: the amount is held until an operator pays or rejects it", headers: IdempotencyHeaders, body: S.CreateWithdrawalBody, response: responses({ 201: S.Withdrawal }) },
+    config: { access: ["agency", "enterprise", "worker"], recoverable: true },
+    schema: { tags, summary: "Ask to be paid out (organisations; independent workers from their payable): the amount is held until an operator pays or rejects it", headers: IdempotencyHeaders, body: S.CreateWithdrawalBody, response: responses({ 201: S.Withdrawal }) },
   }, async (req, reply) => reply.status(201).send(await payments.requestWithdrawal(principalOf(req), { ...req.body, amountFen: BigInt(req.body.amountFen) }, claimOf(req))));
 
   app.get("/v1/withdrawals", {
-    config: { access: ["agency", "enterprise", "operator", "regulator"] },
+    config: { access: ["agency", "enterprise", "worker", "operator", "regulator"] },
     schema: { tags, summary: "List withdrawals, oldest first (own; all for operators)", querystring: S.WithdrawalListQuery, response: responses({ 200: S.WithdrawalPage }) },
   }, async (req) => payments.listWithdrawals(principalOf(req), req.query));
 

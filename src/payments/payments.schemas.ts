@@ -58,7 +58,8 @@ export function createPaymentsSchemas(limits: PaymentLimits) {
 
   const Withdrawal = Type.Object({
     id: Type.String(),
-    organisationId: Type.String(),
+    organisationId: Type.Union([Type.String(), Type.Null()], { description: "The organisation paid out; null for a worker's withdrawal" }),
+    workerId: Type.Union([Type.String(), Type.Null()], { description: "The independent worker paid out (from their worker payable); null for an organisation's" }),
     accountId: Type.String(),
     amountFen: Type.Integer(),
     amount: Type.String({ description: "The same in yuan, e.g. \"1250.00\"" }),
@@ -123,7 +124,7 @@ export function createPaymentsSchemas(limits: PaymentLimits) {
           description: "8 to 34 digits; single spaces or dashes between digits are allowed and dropped",
         }),
         from: Type.Optional(Type.Union([Type.Literal("wallet"), Type.Literal("payable")], {
-          description: "Which account pays out: an agency's is always its payable; an enterprise's wallet by default, or the payable a lending enterprise is paid into for its staff's shared-staffing work",
+          description: "Which account pays out: an agency's is always its payable; an enterprise's wallet by default, or the payable a lending enterprise is paid into for its staff's shared-staffing work; an independent worker's is always the payable their wages (net of withholding) are paid into",
         })),
       },
       {

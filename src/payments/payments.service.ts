@@ -16,7 +16,18 @@
  * outcome is never taken for "nothing happened".
  */
 import type { AccountInput, AccountSnapshot, CreateAccountsOutcome, CreateTransfersOutcome, TransferInput } from "../ledger";
-import { CNY, acceptTransfer, accountStands, ledgerRefusal, platformAccountId, platformAccounts, supplierPayableAccount, transferStands, walletAccount } from "../ledger";
+import {
+  CNY,
+  acceptTransfer,
+  accountStands,
+  ledgerRefusal,
+  platformAccountId,
+  platformAccounts,
+  supplierPayableAccount,
+  transferStands,
+  walletAccount,
+  workerPayableAccount,
+} from "../ledger";
 import { claimLost, type Claim, type Recover } from "../shared/claim";
 import type { Clock } from "../shared/clock";
 import { decodeCursor, pageOf, type Page } from "../shared/cursor";
@@ -75,7 +86,9 @@ export interface TopUpView {
 
 export interface WithdrawalView {
   id: string;
-  organisationId: string;
+  /** The payee: an organisation, or an independent worker (workerId); the other is null. */
+  organisationId: string | null;
+  workerId: string | null;
   accountId: string;
   amountFen: number;
   /** The same in yuan, e.g. "1250.00". */
@@ -167,6 +180,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     return {
       id: w.id,
       organisationId: w.organisationId,
+      workerId: w.workerId,
       accountId: w.accountId,
       amountFen: fenToJsonNumber(w.amountFen),
       amount: fenToYuan(w.amountFen),
@@ -194,6 +208,13 @@ export function createPaymentsService(deps: PaymentsDeps) {
 
   function ownOnly(principal: Principal): { organisationId?: string } {
     return canReadAll(principal) ? {} : { organisationId: principal.organisationId ?? "-" };
+  }
+
+  /** Withdrawals the caller may list: a worker's own, an organisation's own, or all (operators, regulators). */
+  function ownWithdrawals(principal: Principal): { organisationId?: string; workerId?: string } {
+    if (canReadAll(principal)) return {};
+    if (principal.role === "worker") return { workerId: principal.workerId ?? "-" };
+    return { organisationId: principal.organisationId ?? "-" };
   }
 
   // Each `complete…` drives an operation from its passing state to its end. The request runs it right after step (1);
@@ -369,15 +390,21 @@ export function createPaymentsService(deps: PaymentsDeps) {
       return (await completeConfirm(ref, claim))!;
     },
 
-    /** A supplier (or an enterprise, from its wallet) asks to be paid out: the amount is held at once. */
+    /**
+     * A supplier (an agency or a lending enterprise, from its payable), an enterprise (from its wallet) or an
+     * independent worker (from the payable the contract runtime pays them into) asks to be paid out: the amount is
+     * held at once. The same flow for all: the row in a passing state under the request's claim, the hold, the row's
+     * final state.
+     */
     async requestWithdrawal(
       principal: Principal,
       input: { amountFen: bigint; bankAccountName: string; bankName: string; bankAccountNumber: string; from?: "wallet" | "payable" },
       claim: Claim,
     ): Promise<WithdrawalView> {
       const orgId = principal.organisationId;
-      if (!orgId || (principal.role !== "agency" && principal.role !== "enterprise")) {
-        throw new DomainError("forbidden", "only an organisation withdraws its own money");
+      const workerId = principal.role === "worker" ? principal.workerId : null;
+      if (workerId === null && (!orgId || (principal.role !== "agency" && principal.role !== "enterprise"))) {
+        throw new DomainError("forbidden", "only an organisation or a worker withdraws their own money");
       }
       checkAmount(input.amountFen, "/body/amountFen");
       if (!BANK_ACCOUNT_NUMBER.test(input.bankAccountNumber)) {
@@ -388,8 +415,11 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (bankAccountName.length < 2) throw invalidField("/body/bankAccountName", "the payee name needs at least 2 characters");
       if (bankName.length < 2) throw invalidField("/body/bankName", "the bank name needs at least 2 characters");
       if (principal.role === "agency" && input.from === "wallet") throw invalidField("/body/from", "an agency is paid into its payable and withdraws from it");
-      // A lending enterprise is paid for its staff's shared-staffing shifts into a payable of its own (the contract runtime).
-      const account = principal.role === "agency" || input.from === "payable" ? supplierPayableAccount(orgId) : walletAccount(orgId);
+      if (workerId !== null && input.from === "wallet") throw invalidField("/body/from", "a worker is paid into their payable and withdraws from it");
+      // A lending enterprise is paid for its staff's shared-staffing shifts into a payable of its own (the contract runtime);
+      // an independent worker into a payable of their own, net of the withholding.
+      const account =
+        workerId !== null ? workerPayableAccount(workerId) : principal.role === "agency" || input.from === "payable" ? supplierPayableAccount(orgId!) : walletAccount(orgId!);
       // The ledger would refuse it too, as "exceeds credits"; say what it means for an account that holds nothing.
       if (available(ledger.lookupAccount(account.id)) <= 0n) {
         throw new DomainError("unprocessable", "there is nothing to withdraw: the account holds no money that is not already held for a withdrawal", {
@@ -399,7 +429,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       const id = deps.newId("wdr");
       const now = clock.now();
       const row: WithdrawalRow = {
-        id, organisationId: orgId, accountId: account.id, amountFen: input.amountFen,
+        id, organisationId: workerId === null ? orgId : null, workerId, accountId: account.id, amountFen: input.amountFen,
         bankAccountName, bankName, bankAccountNumber: input.bankAccountNumber.replace(/[ -]/g, ""),
         status: "holding", holdTransferId: `withdrawal:${id}`, batchId: null, statusReason: null, createdAt: now, updatedAt: now,
       };
@@ -414,7 +444,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
         limit: limit + 1,
         ...(query.status ? { status: query.status } : {}),
         ...(after ? { after: { createdAt: new Date(after.t), id: after.id } } : {}),
-        ...ownOnly(principal),
+        ...ownWithdrawals(principal),
       });
       return pageOf(rows, limit, withdrawalView, (w) => ({ t: w.createdAt.toISOString(), id: w.id }));
     },
@@ -469,7 +499,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (!b) throw notFound("payout batch", id);
       if (b.status !== "posted") throw new DomainError("conflict", "the batch is still being posted; download its file shortly", { field: "/params/id" });
       return gateway.payoutFile(b.id, b.createdAt, b.withdrawals.map((w) => ({
-        withdrawalId: w.id, organisationId: w.organisationId, amountFen: w.amountFen,
+        withdrawalId: w.id, payeeId: w.organisationId ?? w.workerId ?? "", amountFen: w.amountFen,
         bankAccountName: w.bankAccountName, bankName: w.bankName, bankAccountNumber: w.bankAccountNumber,
       })));
     },

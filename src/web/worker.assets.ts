@@ -48,7 +48,8 @@ export const loginHtml = shell("login", `  <h1 data-t="loginTitle"></h1>
 
 /**
  * The worker's home: offered shifts (confirm or decline), upcoming ones (check in and out with the site's
- * code), past ones with hours and earnings; pushed live over the `shifts` channel.
+ * code), past ones with hours and earnings; pushed live over the `shifts` channel. A worker paid directly (an
+ * independent worker's payable) also sees the balance and withdraws it to a bank account (POST /v1/withdrawals).
  */
 export const workerHtml = shell("worker", `  <h1 data-t="homeTitle"></h1>
   <p id="hello" class="hello"></p>
@@ -56,6 +57,27 @@ export const workerHtml = shell("worker", `  <h1 data-t="homeTitle"></h1>
   <section aria-labelledby="h-offered"><h2 id="h-offered" data-t="offered"></h2><ol id="offered" class="cards"></ol></section>
   <section aria-labelledby="h-upcoming"><h2 id="h-upcoming" data-t="upcoming"></h2><ol id="upcoming" class="cards"></ol></section>
   <section aria-labelledby="h-past"><h2 id="h-past" data-t="past"></h2><ol id="past" class="cards"></ol></section>
+  <section id="account" aria-labelledby="h-account" hidden>
+    <h2 id="h-account" data-t="account"></h2>
+    <div class="card">
+      <div class="muted" data-t="available"></div>
+      <div id="available" class="money"></div>
+      <div id="pending" class="muted"></div>
+      <form id="withdraw-form" novalidate>
+        <label for="wd-amount" data-t="wdAmount"></label>
+        <input id="wd-amount" name="amount" inputmode="decimal" autocomplete="off" placeholder="0.00" required>
+        <label for="wd-name" data-t="wdName"></label>
+        <input id="wd-name" name="name" autocomplete="name" required>
+        <label for="wd-bank" data-t="wdBank"></label>
+        <input id="wd-bank" name="bank" autocomplete="off" required>
+        <label for="wd-number" data-t="wdNumber"></label>
+        <input id="wd-number" name="number" inputmode="numeric" autocomplete="off" required>
+        <button id="withdraw" type="submit" data-t="withdraw"></button>
+      </form>
+      <p class="muted" data-t="wdHint"></p>
+    </div>
+    <ol id="withdrawals" class="cards"></ol>
+  </section>
   <button id="logout" type="button" class="secondary" data-t="logout"></button>`);
 
 export const workerCss = `:root { font-family: system-ui, -apple-system, "PingFang SC", "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; color: #1b1f24; background: #f4f6f8; }
@@ -94,6 +116,8 @@ ol.cards li.fresh { animation: flash 1.5s ease-out; }
 .codeform button { width: auto; padding: 12px 16px; }
 .empty { color: #57606a; font-size: .95rem; margin: 0; }
 .warn { background: #fff8c5; border-radius: 8px; padding: 8px; font-size: .9rem; }
+.card { background: #fff; border: 1px solid #d8dee4; border-radius: 12px; padding: 12px; display: grid; gap: 6px; margin-bottom: 10px; }
+.card form { margin: 8px 0 0; gap: 8px; }
 [hidden] { display: none !important; }
 `;
 

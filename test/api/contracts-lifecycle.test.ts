@@ -10,6 +10,7 @@ import { fixedClock } from "../../src/shared/clock";
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
 import { createTestDatabase, type TestDatabase } from "../helpers/database";
 import { backends } from "../helpers/services";
+import { openStream } from "../helpers/stream-client";
 
 const HOUR = 3_600_000;
 const MIN = 60_000;
@@ -104,6 +105,14 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
   }
 
   const workflow = async (contractId: string, key = operator) => (await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key })).body;
+  /** The exchange's view of a contract (GET /v1/contracts/:id) and its entry in the caller's list: state and closed, as its workflow has them. */
+  async function exchangeView(contractId: string, key = ent): Promise<{ state: string; closed: boolean }> {
+    const one = await call(app, "GET", `/v1/contracts/${contractId}`, { key });
+    expect(one.status, JSON.stringify(one.body)).toBe(200);
+    const listed = (await call(app, "GET", "/v1/contracts?limit=100", { key })).body.items.find((c: { id: string }) => c.id === contractId);
+    expect({ state: listed.state, closed: listed.closed }).toEqual({ state: one.body.state, closed: one.body.closed });
+    return { state: one.body.state, closed: one.body.closed };
+  }
   const assign = (contractId: string, seat: number, workerId: string, key = agency) => call(app, "POST", `/v1/contracts/${contractId}/assignments`, { key, body: { seat, workerId } });
   const shiftOf = async (contractId: string, seat: number) => (await workflow(contractId)).seats[seat - 1].shiftId as string;
   const act = (shiftId: string, action: string, cookie: string, body?: unknown) => call(app, "POST", `/v1/shifts/${shiftId}/${action}`, { cookie, ...(body !== undefined ? { body } : {}) });
@@ -150,6 +159,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     });
     expect(w.policy).toMatchObject({ approvalWindowMinutes: 1440, freeCancellationNoticeMinutes: 1440, lateCancellationFeeMinutes: 240, hoursRounding: { unitMinutes: 15, rounding: "down" } });
     expect((await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key: ent2 })).status).toBe(404);
+    expect(await exchangeView(contractId)).toEqual({ state: "staffing", closed: false });
 
     const w1 = await worker(agency);
     const w2 = await worker(agency);
@@ -157,6 +167,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     // naming the seat's worker again (a retry) changes nothing
     expect((await assign(contractId, 1, w1.id)).status).toBe(200);
     expect((await assign(contractId, 2, w2.id)).body.state).toBe("confirming");
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "confirming", closed: false });
     const s1 = await shiftOf(contractId, 1);
     const s2 = await shiftOf(contractId, 2);
     // the worker sees the offer on the phone
@@ -169,6 +180,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await restart();
     expect((await act(s2, "confirm", w2.cookie)).body.state).toBe("confirmed");
     expect((await workflow(contractId)).state).toBe("ready");
+    expect(await exchangeView(contractId)).toEqual({ state: "ready", closed: false });
 
     // on site: the code from the enterprise's screen; worker 2's phone is outside the site's fence
     at(D - 5 * MIN);
@@ -184,6 +196,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     at(D + HOUR);
     await restart(); // start-up fires the due timer: the shift has begun
     expect((await workflow(contractId)).state).toBe("inProgress");
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "inProgress", closed: false });
 
     at(D + 7 * HOUR + 40 * MIN);
     expect((await act(s1, "check-out", w1.cookie, { code: await siteCode() })).body).toMatchObject({ state: "checkedOut", recordedMinutes: 450 });
@@ -191,6 +204,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await act(s2, "check-out", w2.cookie, { code: await siteCode() })).body).toMatchObject({ state: "checkedOut", recordedMinutes: 480 });
     await fire();
     expect((await workflow(contractId)).state).toBe("awaitingApproval");
+    expect(await exchangeView(contractId)).toEqual({ state: "awaitingApproval", closed: false });
     await restart();
 
     at(D + 11 * HOUR);
@@ -205,6 +219,8 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await restart();
     w = await workflow(contractId, ent);
     expect(w).toMatchObject({ state: "settled", closed: true, outcome: "settled" });
+    expect(await exchangeView(contractId)).toEqual({ state: "settled", closed: true });
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "settled", closed: true });
     expect(w.seats.map((s: { settlement: { basis: string; wageFen: number; feeFen: number; refundFen: number } }) => s.settlement)).toEqual([
       expect.objectContaining({ kind: "settled", basis: "approved", minutes: 450, wageFen: 22_500, feeFen: 1_125, refundFen: 1_575 }),
       expect.objectContaining({ kind: "settled", basis: "auto_approved", minutes: 480, wageFen: 24_000, feeFen: 1_200, refundFen: 0 }),
@@ -247,6 +263,15 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect(earned.body.items).toEqual([expect.objectContaining({ shiftId: s1, wageFen: 22_500, netFen: 22_500, wage: "225.00" })]);
     const supplierEarnings = (await call(app, "GET", "/v1/earnings", { key: agency })).body.items.filter((e: { contractId: string }) => e.contractId === contractId);
     expect(supplierEarnings.map((e: { seat: number; netFen: number }) => [e.seat, e.netFen]).sort()).toEqual([[1, 22_500], [2, 24_000]]);
+    // the agency withdraws what it earned from its supplier payable through the existing withdrawal flow, paid in a batch
+    const bank = { bankAccountName: "重庆渝才人力资源服务有限公司", bankName: "中国建设银行重庆分行", bankAccountNumber: "5000 1234 5678 9012 345" };
+    const payout = await call(app, "POST", "/v1/withdrawals", { key: agency, body: { amountFen: 46_500, ...bank }, headers: { "idempotency-key": `agency-payout-${backend.name}` } });
+    expect(payout.status, JSON.stringify(payout.body)).toBe(201);
+    expect(payout.body).toMatchObject({ accountId: payable, organisationId: org("demo agency 0004"), workerId: null, amountFen: 46_500, status: "requested" });
+    expect((await balance(payable)).availableFen).toBe(payableBefore);
+    const paid = await call(app, "POST", "/v1/payout-batches", { key: operator, body: { withdrawalIds: [payout.body.id] } });
+    expect(paid.body.withdrawals).toEqual([expect.objectContaining({ id: payout.body.id, status: "paid" })]);
+    expect(await net(payable)).toBe(payableBefore);
     expect((await app.built.contracts.repo.trustEvents(contractId)).map((t) => t.event)).toEqual(["shift_completed", "shift_completed"]);
     await expectVerified();
   });
@@ -324,6 +349,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     let before = await net(wallet);
     const f = await call(app, "POST", `/v1/contracts/${free}/cancel`, { key: ent, body: { reason: "order withdrawn" } });
     expect(f.body).toMatchObject({ state: "cancelled", closed: true, cancellation: { by: "enterprise", late: false, reason: "order withdrawn" } });
+    expect(await exchangeView(free)).toEqual({ state: "cancelled", closed: true });
     expect(await net(wallet)).toBe(before + SEAT);
 
     at(D - 3 * HOUR);
@@ -366,6 +392,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await fire();
     let w = await workflow(contractId);
     expect(w.state).toBe("disputed");
+    expect(await exchangeView(contractId)).toEqual({ state: "disputed", closed: false });
     expect(await net(`escrow:${contractId}:CNY`)).toBe(SEAT); // frozen: nothing moved
     // silence does not approve a disputed seat
     at(D + 9 * HOUR + 25 * HOUR);
@@ -375,6 +402,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: operator, body: { minutes: 481, reason: "x" } })).body).toMatchObject({ status: 400, field: "/body/minutes" });
     const split = await call(app, "POST", `/v1/contracts/${contractId}/seats/1/split`, { key: operator, body: { minutes: 360, reason: "gate log shows 14:00 exit" } });
     expect(split.body).toMatchObject({ state: "resolved", closed: true });
+    expect(await exchangeView(contractId, agency)).toEqual({ state: "resolved", closed: true });
     for (const key of [ent, agency]) {
       w = await workflow(contractId, key);
       expect(w.seats[0].settlement).toMatchObject({ basis: "dispute_split", reason: "gate log shows 14:00 exit", minutes: 360, wageFen: 18_000, feeFen: 900, refundFen: 6_300 });
@@ -433,6 +461,34 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect(await net(`worker_payable:${solo.id}:CNY`)).toBe(WAGE - 720);
     expect(await net("platform:tax_withheld:CNY")).toBe(tax + 720);
     expect((await call(app, "GET", "/v1/earnings", { cookie: solo.cookie })).body.items[0]).toMatchObject({ wageFen: WAGE, taxFen: 720, netFen: WAGE - 720 });
+
+    // the worker withdraws from that payable through the existing withdrawal flow, with the phone's session
+    const own = `worker_payable:${solo.id}:CNY`;
+    const accounts = await call(app, "GET", "/v1/accounts", { cookie: solo.cookie });
+    expect(accounts.body.items).toEqual([expect.objectContaining({ id: own, availableFen: WAGE - 720 })]);
+    const other = await worker(operator, { supplierId: null });
+    expect((await call(app, "GET", `/v1/accounts/${encodeURIComponent(own)}`, { cookie: other.cookie })).status).toBe(404);
+    const bank = { bankAccountName: "测试工人", bankName: "中国农业银行重庆分行", bankAccountNumber: "6228 4800 1234 5678 901" };
+    expect((await call(app, "POST", "/v1/withdrawals", { cookie: solo.cookie, body: { amountFen: 100, from: "wallet", ...bank } })).body).toMatchObject({ status: 400, field: "/body/from" });
+    expect((await call(app, "POST", "/v1/withdrawals", { cookie: solo.cookie, body: { amountFen: WAGE, ...bank } })).body).toMatchObject({ status: 422, field: "/body/amountFen" });
+    expect((await call(app, "POST", "/v1/withdrawals", { cookie: other.cookie, body: { amountFen: 100, ...bank } })).body).toMatchObject({ status: 422, field: "/body/amountFen" });
+    const request = { cookie: solo.cookie, body: { amountFen: 20_000, ...bank }, headers: { "idempotency-key": `solo-wd-${backend.name}` } };
+    const wd = await call(app, "POST", "/v1/withdrawals", request);
+    expect(wd.status, JSON.stringify(wd.body)).toBe(201);
+    expect(wd.body).toMatchObject({ workerId: solo.id, organisationId: null, accountId: own, amountFen: 20_000, status: "requested", bankAccountNumber: "6228480012345678901" });
+    const replay = await call(app, "POST", "/v1/withdrawals", request); // a retry answers the same withdrawal: one hold
+    expect(replay.body.id).toBe(wd.body.id);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await balance(own)).toMatchObject({ availableFen: WAGE - 720 - 20_000, creditsPostedFen: WAGE - 720 });
+    expect((await call(app, "GET", "/v1/withdrawals", { cookie: solo.cookie })).body.items.map((x: { id: string }) => x.id)).toEqual([wd.body.id]);
+    expect((await call(app, "GET", "/v1/withdrawals", { cookie: other.cookie })).body.items).toEqual([]);
+    expect((await call(app, "GET", "/v1/withdrawals", { key: agency })).body.items.map((x: { id: string }) => x.id)).not.toContain(wd.body.id);
+    // an operator pays it with the others; the bank file names the worker as the payee
+    const batch = await call(app, "POST", "/v1/payout-batches", { key: operator, body: { withdrawalIds: [wd.body.id] } });
+    expect(batch.status).toBe(201);
+    const file = await fetch(`${app.baseUrl}/v1/payout-batches/${batch.body.id}/file`, { headers: { authorization: `Bearer ${operator}` } });
+    expect((await file.text()).split("\r\n")[1]).toBe(`${batch.body.id},${wd.body.id},${solo.id},测试工人,中国农业银行重庆分行,6228480012345678901,200.00,20000,${batch.body.createdAt}`);
+    expect(await net(own)).toBe(WAGE - 720 - 20_000);
     await expectVerified();
   });
 
@@ -502,6 +558,111 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
   });
 
+  it("refunds a seat still empty at the staffing deadline and marks the supplier; a missing check-out is named by the enterprise at approval", async () => {
+    const D = start(29);
+    at(D - 30 * HOUR);
+    const wallet = `wallet:${org("demo enterprise 0001")}:CNY`;
+    const contractId = await trade(29, 2);
+    const a = await worker(agency);
+    await assign(contractId, 1, a.id);
+    const s = await shiftOf(contractId, 1);
+    await act(s, "confirm", a.cookie);
+    at(D - 61 * MIN);
+    await fire(); // earlier tests' contracts reach their own deadlines first (their refunds go to the same wallet)
+    const before = await net(wallet);
+    at(D - 59 * MIN); // past the staffing deadline (07:00): seat 2 was never named
+    await restart();
+    let w = await workflow(contractId, agency);
+    expect(w.seats[1]).toMatchObject({ status: "closed", settlement: { kind: "refunded", basis: "unfilled", refundFen: SEAT } });
+    expect(await net(wallet)).toBe(before + SEAT);
+    expect((await app.built.contracts.repo.trustEvents(contractId)).map((t) => [t.party, t.event, t.seat])).toContainEqual(["supplier", "seat_unfilled", 2]);
+    expect((await assign(contractId, 2, (await worker(agency)).id)).body).toMatchObject({ status: 409 });
+
+    at(D);
+    await act(s, "check-in", a.cookie, { code: await siteCode() });
+    at(D + 10 * HOUR); // the shift ended; the worker forgot to check out
+    await fire();
+    expect((await entAct(s, "approve")).body).toMatchObject({ status: 409, detail: expect.stringContaining("checkOutAt") });
+    const approved = await entAct(s, "approve", { checkOutAt: "2026-12-29T15:00:00+08:00" });
+    expect(approved.body).toMatchObject({ state: "approved", paid: { minutes: 420 }, earnings: { wageFen: 21_000 } });
+    w = await workflow(contractId);
+    expect(w).toMatchObject({ state: "settled", closed: true });
+    expect(await net(`escrow:${contractId}:CNY`)).toBe(0);
+    await expectVerified();
+  });
+
+  it("concurrent steps on one machine are each applied to the latest version or refused, none lost; concurrent timer passes settle each seat once", async () => {
+    const D = start(30);
+    at(D - 13 * HOUR); // the clock only moves forward: the previous case ended on the 29th
+    const contractId = await trade(30, 3);
+    const escrow = `escrow:${contractId}:CNY`;
+    const ws = [await worker(agency), await worker(agency), await worker(agency)];
+    // three seats named at once: three steps of one contract machine race for its version
+    const named = await Promise.all(ws.map((w, i) => assign(contractId, i + 1, w.id)));
+    expect(named.map((r) => r.status)).toEqual([200, 200, 200]);
+    let w = await workflow(contractId);
+    expect(w.seats.map((s: { workerId: string }) => s.workerId)).toEqual(ws.map((x) => x.id));
+    expect(w.state).toBe("confirming");
+    // the worker taps confirm and decline at once: exactly one wins, the other is told the shift moved on
+    const s1 = w.seats[0].shiftId as string;
+    const [c, d] = await Promise.all([act(s1, "confirm", ws[0]!.cookie), act(s1, "decline", ws[0]!.cookie, {})]);
+    expect([c.status, d.status].sort()).toEqual([200, 409]);
+    const won = c.status === 200 ? "confirmed" : "declined";
+    expect((await call(app, "GET", `/v1/shifts/${s1}`, { cookie: ws[0]!.cookie })).body.state).toBe(won);
+    // each machine's event log has one event per version, no gap, and replays into the stored snapshot
+    const { runtime } = app.built.contracts;
+    for (const [kind, id] of [["contract", contractId], ["shift", s1]] as const) {
+      const m = (await runtime.load(kind, id))!;
+      const versions = (await database.db.sql.query<{ version: number }>(`SELECT "version" FROM "workflow_events" WHERE "machine_id" = $1 ORDER BY "version"`, [id])).rows.map((r) => r.version);
+      expect(versions.at(-1)).toBe(m.row.version);
+      expect(versions).toEqual(versions.map((_, i) => versions[0]! + i));
+      expect(await runtime.replay(kind, id)).toEqual(m.snapshot);
+    }
+    // two timer passes at once, past the staffing and confirmation deadlines: every unconfirmed seat is refunded once
+    at(D - 29 * MIN);
+    const [x, y] = await Promise.all([fire(), fire()]);
+    expect(x + y).toBeGreaterThan(0);
+    expect((await app.built.contracts.repo.timers()).filter((t) => t.dueAt <= D - 29 * MIN)).toEqual([]);
+    await app.built.contracts.sweep();
+    w = await workflow(contractId);
+    const refunded = w.seats.filter((s: { settlement: { kind: string } | null }) => s.settlement?.kind === "refunded").length;
+    expect(refunded).toBe(won === "confirmed" ? 2 : 3);
+    expect(await net(escrow)).toBe(won === "confirmed" ? SEAT : 0);
+    const unfilled = (await app.built.contracts.repo.trustEvents(contractId)).filter((t) => t.event === "seat_unfilled").map((t) => t.seat);
+    expect([...unfilled].sort()).toEqual(won === "confirmed" ? [2, 3] : [1, 2, 3]);
+    await expectVerified();
+  });
+
+  it("tells the worker on the shifts channel and by SMS through the notifier, and the agency on its executions channel", async () => {
+    const D = start(31);
+    at(D - 20 * HOUR);
+    const contractId = await trade(31, 1);
+    const a = await worker(agency);
+    const b = await worker(agency);
+    const phone = await openStream(app.baseUrl, { cookie: a.cookie, origin: app.baseUrl });
+    const otherPhone = await openStream(app.baseUrl, { cookie: b.cookie, origin: app.baseUrl });
+    const desk = await openStream(app.baseUrl, { key: agency });
+    try {
+      for (const [c, channel] of [[phone, "shifts"], [otherPhone, "shifts"], [desk, "executions"]] as const) {
+        c.send({ op: "subscribe", channel });
+        await c.take((f) => f.type === "subscribed");
+      }
+      const notices = app.sentNotices.length;
+      expect((await assign(contractId, 1, a.id)).status).toBe(200);
+      const s = await shiftOf(contractId, 1);
+      expect(await phone.take((f) => f.type === "shift.offered")).toMatchObject({ channel: "shifts", workerId: a.id, shiftId: s, market: market(31) });
+      expect(await desk.take((f) => f.type === "workflow.changed" && f.shiftId === s)).toMatchObject({ channel: "executions", contractId, seat: 1, state: "assigned" });
+      expect(app.sentNotices.slice(notices)).toEqual([{ phone: a.phone, text: expect.stringContaining("新的班次邀请") }]);
+      await act(s, "confirm", a.cookie);
+      expect(await phone.take((f) => f.type === "workflow.changed" && f.state === "confirmed")).toMatchObject({ channel: "shifts", shiftId: s, workerId: a.id });
+      expect(await desk.take((f) => f.type === "workflow.changed" && f.shiftId === s && f.state === "confirmed")).toMatchObject({ contractId, seat: 1 });
+      // another worker's phone hears nothing of it
+      expect(otherPhone.unread((f) => f.channel === "shifts")).toEqual([]);
+    } finally {
+      for (const c of [phone, otherPhone, desk]) await c.close();
+    }
+  });
+
   it("the ledger verification reports a closed contract whose escrow is not at zero", async () => {
     await expectVerified();
     const open = (await app.built.contracts.repo.workflows(undefined, undefined, 500)).find((w) => w.closedAt === null)!;
@@ -509,6 +670,16 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     await database.db.sql.query(`UPDATE "contract_workflows" SET "closed_at" = now(), "outcome" = 'settled' WHERE "contract_id" = $1`, [open.contractId]);
     const v = await call(app, "GET", "/v1/ledger/verify", { key: operator });
     expect(v.body.ok).toBe(false);
-    expect(v.body.invariants.problems).toEqual([`contract ${open.contractId} is closed but its escrow ${open.escrowAccountId} holds ${await net(open.escrowAccountId)} fen`]);
+    const problem = `contract ${open.contractId} is closed but its escrow ${open.escrowAccountId} holds ${await net(open.escrowAccountId)} fen`;
+    expect(v.body.invariants.problems).toEqual([problem]);
+    // the start-up verification reports it too, naming the contract (and the process still serves)
+    const logged: string[] = [];
+    await app.built.app.close();
+    app = await startTestApp(backend, {
+      clock, contractLoops: false, env: { LOG_LEVEL: "error" }, logStream: { write: (line: string) => void logged.push(line) },
+      database: { db: database.db, url: database.url, drop: async () => undefined },
+    });
+    expect(logged.map((l) => JSON.parse(l) as { level: number; problem?: string }).filter((l) => l.level >= 50 && l.problem !== undefined).map((l) => l.problem)).toEqual([problem]);
+    expect((await call(app, "GET", "/v1/ledger/verify", { key: app.key("demo operator") })).body.invariants.problems).toEqual([problem]);
   });
 });

@@ -1,6 +1,8 @@
 // Every payments flow that writes to the ledger and to its own rows, with a failure injected right after the ledger step:
 // the retry with the same Idempotency-Key, or the sweeper when nobody retries, ends with rows and ledger as one consistent pair.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { platformAccountId, workerPayableAccount } from "../../src/ledger";
+import { residentIdWithChecksum } from "../../src/parties";
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
 import { faultySql, type FaultySql } from "../helpers/faulty-sql";
 import { backends } from "../helpers/services";
@@ -133,6 +135,58 @@ describe.each(backends)("payments: failure between the ledger step and the rows'
       const rows = await q<{ id: string; status: string; amount_fen: bigint }>(`SELECT id, status, amount_fen FROM withdrawals WHERE account_id = $1`, [wallet]);
       expect(rows.map((r) => [r.status, r.amount_fen])).toEqual([["requested", 900n]]);
       expect(await q(`SELECT id FROM ledger_transfers WHERE kind = 'pending' AND debit_account_id = $1`, [wallet])).toHaveLength(1);
+    });
+  });
+
+  describe("a worker's withdrawal from their payable (the same flow, with the phone's session)", () => {
+    const heldWrite = /SET status = 'requested', updated_at/;
+    let serial = 0;
+
+    /** An independent worker logged in, with `fen` in their payable (as the contract runtime would have paid them). */
+    async function paidWorker(fen: number): Promise<{ id: string; cookie: string; payable: string }> {
+      const n = ++serial;
+      const phone = `+86136${String(70_000_000 + n).padStart(8, "0")}`;
+      const r = await call(app, "POST", "/v1/workers", {
+        key: operator,
+        body: { realName: `独立工人${n}`, residentId: residentIdWithChecksum(`50010719880101${String(200 + n).padStart(3, "0")}`), phone, districtCode: "500107", supplierId: null, skills: [{ skillId: "general-labourer", level: 0 }] },
+      });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+      const sent = await call(app, "POST", "/v1/auth/otp", { body: { phone } });
+      const ok = await call(app, "POST", "/v1/auth/otp/verify", { body: { phone, code: sent.body.devCode } });
+      const cookie = ok.headers.get("set-cookie")!.split(";")[0]!;
+      const account = workerPayableAccount(r.body.id);
+      await app.built.ledger.createAccounts([account]);
+      const paid = await app.built.ledger.createTransfers([{ id: `test-wages:${r.body.id}`, debitAccountId: platformAccountId("clearing"), creditAccountId: account.id, amount: BigInt(fen), ledger: "CNY", code: "wages" }]);
+      expect(paid.results).toEqual(["ok"]);
+      return { id: r.body.id, cookie, payable: account.id };
+    }
+
+    it("retried with its key: exactly one withdrawal and one hold", async () => {
+      const w = await paidWorker(30_000);
+      const body = { amountFen: 12_000, ...bank };
+      faults.arm({ kind: "fail", match: heldWrite });
+      const first = await call(app, "POST", "/v1/withdrawals", { cookie: w.cookie, body, headers: idem("worker-wdr-1") });
+      expect(faults.fired()).toBe(true);
+      expect(first.status).toBe(500);
+      const rows = await q<{ id: string; status: string; worker_id: string; organisation_id: string | null }>(`SELECT * FROM withdrawals WHERE account_id = $1`, [w.payable]);
+      expect(rows.map((r) => [r.status, r.worker_id, r.organisation_id])).toEqual([["holding", w.id, null]]);
+      expect((await transfer(`withdrawal:${rows[0]!.id}`))?.kind).toBe("pending");
+
+      const retry = await call(app, "POST", "/v1/withdrawals", { cookie: w.cookie, body, headers: idem("worker-wdr-1") });
+      expect(retry.status).toBe(201);
+      expect(retry.body).toMatchObject({ id: rows[0]!.id, workerId: w.id, organisationId: null, status: "requested", amountFen: 12_000 });
+      expect(await q(`SELECT id FROM ledger_transfers WHERE kind = 'pending' AND debit_account_id = $1`, [w.payable])).toHaveLength(1);
+      expect((await call(app, "GET", `/v1/accounts/${encodeURIComponent(w.payable)}`, { cookie: w.cookie })).body).toMatchObject({ debitsPendingFen: 12_000, availableFen: 18_000 });
+    });
+
+    it("without a key: the sweeper finishes it", async () => {
+      const w = await paidWorker(5_000);
+      faults.arm({ kind: "fail", match: heldWrite });
+      expect((await call(app, "POST", "/v1/withdrawals", { cookie: w.cookie, body: { amountFen: 5_000, ...bank } })).status).toBe(500);
+      expect((await sweep()).completed).toBeGreaterThanOrEqual(1);
+      const rows = await q<{ id: string; status: string }>(`SELECT id, status FROM withdrawals WHERE account_id = $1`, [w.payable]);
+      expect(rows.map((r) => r.status)).toEqual(["requested"]);
+      expect((await call(app, "GET", "/v1/withdrawals", { cookie: w.cookie })).body.items).toEqual([expect.objectContaining({ id: rows[0]!.id, status: "requested" })]);
     });
   });
 

@@ -1,7 +1,7 @@
 // The contract pages in a real browser (Debian's Chromium): the agency names a worker on its staffing page, the
 // worker (a 360×740 phone) logs in and confirms, checks in with the code shown on the enterprise's site page,
 // then checks out; the enterprise approves on its timesheet page; the worker sees the earnings. A screenshot of
-// each page is saved under test/artifacts/ (git-ignored).
+// each page is saved under test/artifacts/ (git-ignored). An independent worker withdraws their pay on the phone.
 import { mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -94,6 +94,11 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     await agencyTab.page.click(`section[data-contract="${contractId}"] form.assign button`);
     await agencyTab.page.waitForSelector(`section[data-contract="${contractId}"] tr[data-status="assigned"]`);
     expect(await agencyTab.page.textContent(`section[data-contract="${contractId}"] tr[data-seat="1"]`)).toContain("李明");
+    // the deadlines (settings) are shown: staff by 07:00, confirm by 07:30, approve by 17:00 the next day (Asia/Shanghai)
+    const deadlines = (await agencyTab.page.textContent(`section[data-contract="${contractId}"] .deadlines`)) ?? "";
+    expect(deadlines).toMatch(/派工截止 12\/03 07:00/);
+    expect(deadlines).toMatch(/确认截止 12\/03 07:30/);
+    expect(deadlines).toMatch(/审批截止 12\/04 17:00/);
     await shot(agencyTab.page, "agency-staffing");
 
     // 2. the worker logs in on the phone and confirms the offer
@@ -110,6 +115,7 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     await worker.waitForSelector("#offered li[data-state='assigned'] button.confirm");
     expect(await worker.textContent("#h-offered")).toBe("新的班次邀请");
     expect(await worker.textContent("#offered li")).toContain("普工");
+    expect(await worker.textContent("#offered li")).toMatch(/请在 12\/03 07:30 前确认/);
     await shot(worker, "worker-1-offered");
     await worker.click("#offered li button.confirm");
     await worker.waitForSelector("#upcoming li[data-state='confirmed']");
@@ -168,5 +174,74 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     expect(external).toEqual([]);
     expect(problems).toEqual([]);
     for (const tab of [agencyTab, phoneTab, entTab]) await tab.context.close();
+  }, 180_000);
+
+  it("an independent worker sees the payable on the phone and withdraws it to a bank card (360×740, zh-CN and English)", async () => {
+    const D2 = Date.UTC(2026, 11, 5, 0, 0);
+    const market = "general-labourer.500107.2026-12-05.D1";
+    clock.set(new Date(D2 - 30 * 3_600_000));
+    const operator = app.key("demo operator");
+    const ent = app.key("demo enterprise 0001");
+    const agency = app.key("demo agency 0004");
+    expect((await call(app, "POST", "/v1/orders", { key: ent, body: { side: "demand", market, quantity: 1, rateFen: 3000 } })).status).toBe(201);
+    const fill = await call(app, "POST", "/v1/orders", { key: agency, body: { side: "supply", market, quantity: 1, rateFen: 3000 } });
+    const contractId = fill.body.fills[0].contractId as string;
+    const phone = "+8613755500002";
+    const w = await call(app, "POST", "/v1/workers", {
+      key: operator,
+      body: { realName: "王芳", residentId: residentIdWithChecksum("50010719920202666"), phone, districtCode: "500107", supplierId: null, skills: [{ skillId: "general-labourer", level: 0 }] },
+    });
+    expect(w.status, JSON.stringify(w.body)).toBe(201);
+    // the shift is worked and approved over the API (the first test drove those pages); wages go to the worker's own payable
+    expect((await call(app, "POST", `/v1/contracts/${contractId}/assignments`, { key: agency, body: { seat: 1, workerId: w.body.id } })).status).toBe(200);
+    const sent = await call(app, "POST", "/v1/auth/otp", { body: { phone } });
+    const cookie = (await call(app, "POST", "/v1/auth/otp/verify", { body: { phone, code: sent.body.devCode } })).headers.get("set-cookie")!.split(";")[0]!;
+    const shiftId = (await call(app, "GET", "/v1/shifts", { cookie })).body.items[0].shiftId as string;
+    await call(app, "POST", `/v1/shifts/${shiftId}/confirm`, { cookie, body: {} });
+    clock.set(new Date(D2));
+    await call(app, "POST", `/v1/shifts/${shiftId}/check-in`, { cookie, body: { code: (await call(app, "GET", "/v1/site/code", { key: ent })).body.code } });
+    clock.set(new Date(D2 + 9 * 3_600_000));
+    await call(app, "POST", `/v1/shifts/${shiftId}/check-out`, { cookie, body: { code: (await call(app, "GET", "/v1/site/code", { key: ent })).body.code } });
+    const approved = await call(app, "POST", `/v1/shifts/${shiftId}/approve`, { key: ent, body: {} });
+    expect(approved.body.earnings).toMatchObject({ paidTo: "worker", netFen: 24_000 - 720 });
+
+    const { context, page } = await open(PHONE_SCREEN);
+    await page.goto(`${app.baseUrl}/login`);
+    await page.waitForSelector("#app:not([hidden])");
+    await page.fill("#phone", phone.replace("+86", ""));
+    await page.click("#send");
+    await page.waitForSelector("#note:not([hidden])");
+    await page.fill("#code", app.sentCodes.at(-1)!.code);
+    await page.click("#verify");
+    await page.waitForURL(`${app.baseUrl}/worker`);
+    await page.waitForSelector("#account:not([hidden])");
+    expect(await page.textContent("#h-account")).toBe("我的账户");
+    expect(await page.textContent("#available")).toBe("¥232.80");
+    expect(await page.inputValue("#wd-name")).toBe("王芳");
+    // more than the balance: refused in the page's own words, nothing held
+    await page.fill("#wd-amount", "300");
+    await page.fill("#wd-bank", "中国农业银行重庆分行");
+    await page.fill("#wd-number", "6228 4800 1234 5678 901");
+    await page.click("#withdraw");
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.textContent("#error")).toContain("余额不足");
+    await page.fill("#wd-amount", "100.5");
+    await page.click("#withdraw");
+    await page.waitForSelector("#withdrawals li[data-status='requested']");
+    expect(await page.textContent("#available")).toBe("¥132.30");
+    expect(await page.textContent("#withdrawals li")).toContain("¥100.50");
+    expect(await page.textContent("#note")).toContain("¥100.50");
+    expect(await noHorizontalScroll(page)).toBe(true);
+    await shot(page, "worker-7-withdrawal");
+    await page.click("#lang");
+    expect(await page.textContent("#h-account")).toBe("My account");
+    expect(await page.textContent("#withdrawals li .state")).toBe("Waiting to be paid");
+    await shot(page, "worker-8-withdrawal-en");
+    const listed = (await call(app, "GET", "/v1/withdrawals", { cookie })).body.items;
+    expect(listed).toEqual([expect.objectContaining({ workerId: w.body.id, amountFen: 10_050, status: "requested", bankAccountNumber: "6228480012345678901" })]);
+
+    expect(external).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
   }, 180_000);
 });

@@ -126,6 +126,29 @@ describe.skipIf(!postgresUrl)("npm run shiftex (PostgreSQL)", () => {
     expect(earlier.stderr).toContain(`up to ${runDate} already`);
   });
 
+  it("verify: 2 while a closed contract's escrow is not at zero, naming the contract", async () => {
+    // what a bug or a hand edit would leave: a contract marked closed whose escrow still holds money (here, a funded account)
+    const enterprise = app.demo.keys.find((k) => k.label === "demo enterprise 0001")!.organisationId!;
+    const escrow = `wallet:${enterprise}:CNY`;
+    const sql = app.database.db.sql;
+    await sql.query(
+      `INSERT INTO "contract_workflows" ("contract_id", "enterprise_id", "supplier_id", "market", "skill_id", "headcount", "rate_fen", "shared", "paid_minutes",
+         "min_certificate", "shift_start", "shift_end", "escrow_account_id", "seat_fen", "input", "snapshot", "version", "machine_version", "state", "outcome",
+         "closed_at", "created_at", "updated_at")
+       VALUES ('con_planted', $1, $1, 'general-labourer.500107.2026-12-03.D1', 'general-labourer', 1, 3000, false, 480, 0, now(), now(), $2, 25200,
+         '{}'::jsonb, '{}'::jsonb, 1, 'test', 'settled', 'settled', now(), now(), now())`,
+      [enterprise, escrow],
+    );
+    try {
+      const bad = await cli(["verify"], env);
+      expect(bad.code).toBe(EXIT.disagree);
+      expect(bad.stderr).toMatch(new RegExp(`contract con_planted is closed but its escrow ${escrow} holds \\d+ fen`));
+      expect(bad.last).toMatch(/^verify main: FAILED; .*; 1 closed contract's escrow not at zero/);
+    } finally {
+      await sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = 'con_planted'`);
+    }
+  });
+
   it("verify: 0 on an intact ledger, 2 once a record was changed behind the triggers", async () => {
     const ok = await cli(["verify"], env);
     expect(ok.code).toBe(EXIT.ok);

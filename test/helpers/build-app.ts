@@ -15,6 +15,8 @@ export interface TestApp {
   readonly database: TestDatabase;
   readonly config: Config;
   readonly sentCodes: { phone: string; code: string }[];
+  /** Notices the notifier port was asked to send to phones (shift offers, approvals, …). */
+  readonly sentNotices: { phone: string; text: string }[];
   /** The demo data (API keys by label, organisations, worker phones). */
   readonly demo: Awaited<ReturnType<typeof seedDemo>>;
   key(label: string): string;
@@ -34,15 +36,21 @@ export interface TestAppOptions {
   books?: import("../../src/realtime").BookSource;
   /** false: the contract runtime's timer and sweep loops do not run (the test fires timers itself). */
   contractLoops?: boolean;
+  /** Where the app's log goes (with env LOG_LEVEL above silent): tests that read what was logged. */
+  logStream?: import("pino").DestinationStream;
 }
 
 export async function startTestApp(backend: Backend, options: TestAppOptions = {}): Promise<TestApp> {
   const config = loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", DEV_MODE: "true", ...options.env });
   const database = options.database ?? (await createTestDatabase(backend));
   const sentCodes: { phone: string; code: string }[] = [];
-  const notifier: Notifier = { sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }) };
+  const sentNotices: { phone: string; text: string }[] = [];
+  const notifier: Notifier = {
+    sendOneTimeCode: async (phone, code) => void sentCodes.push({ phone, code }),
+    sendNotice: async (phone, text) => void sentNotices.push({ phone, text }),
+  };
   const db = options.wrapDatabase ? options.wrapDatabase(database.db) : database.db;
-  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.contractLoops === false ? { contractLoops: false } : {}), ...(options.clock ? { clock: options.clock } : {}) });
+  const built = await buildApp({ config, db, notifier, redis: options.redis, books: options.books, ...(options.contractLoops === false ? { contractLoops: false } : {}), ...(options.clock ? { clock: options.clock } : {}), ...(options.logStream ? { logStream: options.logStream } : {}) });
   const demo = await seedDemo({ ...built.services, secret: config.sessionSecret });
   await built.app.listen({ port: 0, host: "127.0.0.1" });
   const address = built.app.server.address();
@@ -53,6 +61,7 @@ export async function startTestApp(backend: Backend, options: TestAppOptions = {
     database,
     config,
     sentCodes,
+    sentNotices,
     demo,
     key(label) {
       const k = demo.keys.find((x) => x.label === label);

@@ -26,7 +26,14 @@
       st_approved: "已结算", st_resolved: "争议已处理", st_declined: "已拒绝", st_replaced: "已换人", st_lapsed: "未按时确认",
       st_cancelled: "已取消", st_noShow: "缺勤", done: "已完成：{what}",
       errBadCode: "签到码不正确：请重新读取现场屏幕上的签到码（每 30 秒更换）。", errConflict: "当前状态下不能这样操作（例如已过截止时间）。",
-      errNotFound: "找不到该班次。", skillUnknown: "班次"
+      errNotFound: "找不到该班次。", skillUnknown: "班次",
+      account: "我的账户", available: "可提现余额", pendingOut: "提现处理中 {amount}", wdAmount: "提现金额（元）", wdName: "收款人姓名",
+      wdBank: "开户银行", wdNumber: "银行卡号", withdraw: "申请提现", wdHint: "提现由平台审核后分批打款到您的银行卡。",
+      wdRequested: "已申请提现 {amount}，等待平台打款。", errAmount: "请输入大于 0 的金额，最多两位小数。",
+      errTooMuch: "余额不足：可提现余额不够这笔提现。", errBankNumber: "银行卡号是 8 到 34 位数字。", errBankName: "请填写开户银行（至少 2 个字）。",
+      errPayee: "请填写收款人姓名（至少 2 个字）。",
+      wd_holding: "处理中", wd_requested: "等待打款", wd_rejecting: "处理中", wd_rejected: "已退回", wd_paying: "打款中", wd_paid: "已打款",
+      wdLine: "{amount} · {bank} 尾号 {tail}"
     },
     "en": {
       switchTo: "中文", loginTitle: "Worker login", loginSub: "Log in with your phone and a one-time code", phone: "Phone", send: "Send code",
@@ -49,7 +56,14 @@
       st_approved: "Paid", st_resolved: "Dispute resolved", st_declined: "Declined", st_replaced: "Replaced", st_lapsed: "Not confirmed in time",
       st_cancelled: "Cancelled", st_noShow: "No-show", done: "Done: {what}",
       errBadCode: "That is not the site's code: read the code on the site's screen again (it changes every 30 seconds).", errConflict: "That cannot be done in the shift's current state (a deadline may have passed).",
-      errNotFound: "Shift not found.", skillUnknown: "Shift"
+      errNotFound: "Shift not found.", skillUnknown: "Shift",
+      account: "My account", available: "Available to withdraw", pendingOut: "Being paid out: {amount}", wdAmount: "Amount (yuan)", wdName: "Account holder",
+      wdBank: "Bank", wdNumber: "Bank card number", withdraw: "Withdraw", wdHint: "Withdrawals are checked by Shiftex and paid to your bank card in batches.",
+      wdRequested: "Withdrawal of {amount} requested; waiting to be paid.", errAmount: "Enter an amount above 0 with at most two decimals.",
+      errTooMuch: "Not enough money: the balance does not cover this withdrawal.", errBankNumber: "A bank card number has 8 to 34 digits.", errBankName: "Enter the bank's name (at least 2 characters).",
+      errPayee: "Enter the account holder's name (at least 2 characters).",
+      wd_holding: "Processing", wd_requested: "Waiting to be paid", wd_rejecting: "Processing", wd_rejected: "Returned", wd_paying: "Being paid", wd_paid: "Paid",
+      wdLine: "{amount} · {bank} ending {tail}"
     }
   };
   var KEY = "shiftex.lang";
@@ -60,6 +74,8 @@
   var skills = {};
   var live = "connecting";
   var fresh = {};
+  var account = null;
+  var withdrawals = [];
   var codeFromLink = (function () { var m = /[?&]code=(\d{6})/.exec(location.search); return m ? m[1] : ""; })();
 
   function $(id) { return document.getElementById(id); }
@@ -104,6 +120,7 @@
     if (hello && window.__me) hello.textContent = t("hello", { name: window.__me.realName });
     if ($("live")) { $("live").textContent = t("live_" + live); $("live").className = "badge" + (live === "live" ? " live" : ""); }
     if (shifts) renderShifts();
+    if ($("account")) renderAccount();
   }
   function show(id, key, params) { shown[id] = { key: key, params: params || {} }; render(); }
   function hide(id) { shown[id] = null; render(); }
@@ -120,12 +137,17 @@
     if (p.code === "rate_limited") return { key: "errRateLimited", params: { seconds: seconds } };
     if (p.code === "unauthenticated" && p.field === "/body/code") return { key: "errWrongCode" };
     if (p.code === "unauthenticated") return { key: "errSession" };
+    if (p.field === "/body/amountFen" && p.code === "unprocessable") return { key: "errTooMuch" };
+    if (p.field === "/body/amountFen") return { key: "errAmount" };
+    if (p.field === "/body/bankAccountNumber") return { key: "errBankNumber" };
+    if (p.field === "/body/bankName") return { key: "errBankName" };
+    if (p.field === "/body/bankAccountName") return { key: "errPayee" };
     if (p.code === "conflict") return { key: "errConflict" };
     if (p.code === "not_found") return { key: "errNotFound" };
     return { key: "errGeneric", params: { code: p.code || ("HTTP " + err.status) } };
   }
-  function call(method, path, body) {
-    var init = { method: method, credentials: "same-origin", headers: {} };
+  function call(method, path, body, headers) {
+    var init = { method: method, credentials: "same-origin", headers: headers || {} };
     if (body !== undefined) { init.headers["content-type"] = "application/json"; init.body = JSON.stringify(body); }
     return fetch(path, init).then(function (res) {
       return res.text().then(function (text) {
@@ -280,6 +302,69 @@
     fresh = {};
   }
 
+  // ---- the worker's own payable (an independent worker is paid into it) and withdrawals from it ----
+
+  /** The payable and the withdrawals; the section shows only for a worker who has been paid directly. */
+  function loadAccount() {
+    return call("GET", "/v1/accounts").then(function (page) {
+      account = (page.items || []).filter(function (a) { return a.code === "worker_payable"; })[0] || null;
+      if (!account) { render(); return; }
+      return call("GET", "/v1/withdrawals?limit=100").then(function (w) { withdrawals = w.items || []; render(); });
+    }, function () { /* the shifts still show */ });
+  }
+
+  /** "12.5" or "12.50" yuan → 1250 fen, without floating point; null when it is not an amount. */
+  function toFen(text) {
+    var m = /^(\d{1,9})(?:[.．](\d{1,2}))?$/.exec(String(text).trim().replace(/^¥/, ""));
+    if (!m) return null;
+    var fen = Number(m[1]) * 100 + Number(((m[2] || "") + "00").slice(0, 2));
+    return fen > 0 ? fen : null;
+  }
+
+  /** An id for one press of the button: a retry of the same request (a lost answer) holds the money once. */
+  function requestKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var a = new Uint32Array(4); crypto.getRandomValues(a);
+    return Array.prototype.map.call(a, function (x) { return x.toString(16); }).join("-");
+  }
+
+  var pendingKey = null;
+  function withdraw(e) {
+    e.preventDefault(); hide("error"); hide("note");
+    var fen = toFen($("wd-amount").value);
+    if (fen === null) { show("error", "errAmount"); return; }
+    var body = { amountFen: fen, bankAccountName: $("wd-name").value.trim(), bankName: $("wd-bank").value.trim(), bankAccountNumber: $("wd-number").value.trim() };
+    // the same form sent again after a failure is the same request (same key); any change makes it a new one
+    var fingerprint = JSON.stringify(body);
+    if (!pendingKey || pendingKey.body !== fingerprint) pendingKey = { body: fingerprint, key: requestKey() };
+    $("withdraw").disabled = true;
+    call("POST", "/v1/withdrawals", body, { "idempotency-key": pendingKey.key }).then(function (w) {
+      pendingKey = null;
+      $("wd-amount").value = "";
+      show("note", "wdRequested", { amount: yuan(w.amountFen) });
+      return loadAccount();
+    }, fail).then(function () { $("withdraw").disabled = false; });
+  }
+
+  function renderAccount() {
+    var section = $("account");
+    section.hidden = !account;
+    if (!account) return;
+    $("available").textContent = yuan(account.availableFen);
+    $("pending").textContent = account.debitsPendingFen > 0 ? t("pendingOut", { amount: yuan(account.debitsPendingFen) }) : "";
+    if (!$("wd-name").value && window.__me) $("wd-name").value = window.__me.realName;
+    var ol = $("withdrawals");
+    ol.textContent = "";
+    withdrawals.slice().reverse().forEach(function (w) {
+      var li = el("li", "");
+      li.dataset.withdrawal = w.id; li.dataset.status = w.status;
+      li.append(el("div", "line", t("wdLine", { amount: yuan(w.amountFen), bank: w.bankName, tail: w.bankAccountNumber.slice(-4) })));
+      li.append(el("div", "state", t("wd_" + w.status)));
+      li.append(el("div", "muted", stamp(w.createdAt)));
+      ol.append(li);
+    });
+  }
+
   /** The `shifts` channel: any change to one of the worker's shifts reloads the list. */
   function connect(delay) {
     setTimeout(function () {
@@ -290,7 +375,7 @@
           var f = null;
           try { f = JSON.parse(m.data); } catch (e) { return; }
           if (f.type === "subscribed") { live = "live"; render(); loadShifts(); return; }
-          if (f.channel === "shifts") loadShifts();
+          if (f.channel === "shifts") { loadShifts(); loadAccount(); }
         };
         ws.onclose = function () { live = "reconnecting"; render(); connect(2000); };
       }, function () { live = "reconnecting"; render(); connect(5000); });
@@ -304,11 +389,13 @@
       $("app").hidden = false; render();
       call("GET", "/v1/catalogue").then(function (c) { (c.skills || []).forEach(function (s) { skills[s.id] = s; }); render(); }, function () { /* names fall back */ });
       loadShifts();
+      loadAccount();
       connect(0);
     }, function (err) {
       if (err && err.status === 401) { location.replace("/login" + location.search); return; }
       $("app").hidden = false; fail(err);
     });
+    $("withdraw-form").addEventListener("submit", withdraw);
     $("logout").addEventListener("click", function () {
       $("logout").disabled = true;
       call("POST", "/v1/auth/logout").then(function () { location.replace("/login"); }, function (err) { fail(err); $("logout").disabled = false; });
