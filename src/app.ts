@@ -145,7 +145,12 @@ export async function buildApp(deps: AppDeps) {
   });
   const { payments } = paymentsModule;
   // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
-  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
+  // Settled payables of Stripe-paid suppliers leave as transfers to their Connect accounts (transfer group = the contract).
+  const stripeGateway = paymentsModule.stripe;
+  const payouts = stripeGateway
+    ? { pay: async (p: { key: string; supplierId: string; contractId: string; amountFen: bigint }) => void (await stripeGateway.paySettlement({ key: p.key, organisationId: p.supplierId, amountFen: p.amountFen, contractId: p.contractId })) }
+    : undefined;
+  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log, payouts });
   ledgerChecks.push(() => contracts.service.closedEscrowProblems());
   // Before the sequencer closes: the outbox pass in flight may still be moving money.
   app.addHook("preClose", async () => contracts.stop());
