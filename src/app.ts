@@ -26,7 +26,8 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { consolePagesRoutes, contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { consoleRoutes, createConsoleModule } from "./console";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
@@ -276,6 +277,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
   await app.register(tradeRoutes);
   await app.register(contractPagesRoutes);
+  await app.register(consoleRoutes, { console: createConsoleModule({ sql: db.sql, clock, shard: config.ledger.shard }).service });
+  await app.register(consolePagesRoutes);
   await app.register(webRoutes);
 
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.

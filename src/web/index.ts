@@ -6,3 +6,5 @@ export { tradeRoutes } from "./trade.routes";
 export { contractPagesRoutes } from "./contracts.routes";
 /** Vendored browser code served by Shiftex (Apache ECharts): the versioned path pages reference. */
 export { echartsAsset, type VendorAsset } from "./vendor";
+/** The operator console (/console…): reconciliation, disputes, ledger, payments, charts. */
+export { consolePagesRoutes } from "./console.routes";
