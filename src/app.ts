@@ -26,7 +26,8 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { agenciesPagesRoutes, contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { agenciesPagesRoutes, consolePagesRoutes, contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { consoleRoutes, createConsoleModule } from "./console";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
@@ -135,11 +136,6 @@ export async function buildApp(deps: AppDeps) {
   const ledgerChecks: (() => Promise<string[]>)[] = [];
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer, checks: ledgerChecks });
   const ledger = ledgerModule.writer;
-  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
-  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
-  ledgerChecks.push(() => contracts.service.closedEscrowProblems());
-  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables.
-  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress });
   // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({
     sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
@@ -149,6 +145,16 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   const { payments } = paymentsModule;
+  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
+  // Settled payables of Stripe-paid suppliers leave as transfers to their Connect accounts (transfer group = the contract).
+  const stripeGateway = paymentsModule.stripe;
+  const payouts = stripeGateway
+    ? { pay: async (p: { key: string; supplierId: string; contractId: string; amountFen: bigint }) => void (await stripeGateway.paySettlement({ key: p.key, organisationId: p.supplierId, amountFen: p.amountFen, contractId: p.contractId })) }
+    : undefined;
+  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log, payouts });
+  ledgerChecks.push(() => contracts.service.closedEscrowProblems());
+  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables.
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress });
   // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
   const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
   app.addHook("preClose", async () => trust.stop());
@@ -278,6 +284,8 @@ export async function buildApp(deps: AppDeps) {
   await app.register(tradeRoutes);
   await app.register(contractPagesRoutes);
   await app.register(agenciesPagesRoutes);
+  await app.register(consoleRoutes, { console: createConsoleModule({ sql: db.sql, clock, shard: config.ledger.shard }).service });
+  await app.register(consolePagesRoutes);
   await app.register(webRoutes);
 
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.

@@ -7,7 +7,7 @@ import type { Notifier } from "../parties";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
 import { createContractsRepository } from "./contracts.repository";
-import { createContractsRuntime, type ContractsLedgerPort, type RuntimeLog } from "./contracts.runtime";
+import { createContractsRuntime, type ContractsLedgerPort, type RuntimeLog, type SettlementPayouts } from "./contracts.runtime";
 import { createContractsService } from "./contracts.service";
 
 export interface ContractsModuleDeps {
@@ -19,13 +19,15 @@ export interface ContractsModuleDeps {
   bus: Bus;
   notifier: Notifier;
   log: RuntimeLog;
+  /** Pays settled payables out through the supplier's gateway (Stripe transfers); absent: they stay in the payable. */
+  payouts?: SettlementPayouts | undefined;
 }
 
 export function createContractsModule(deps: ContractsModuleDeps) {
   const settings = contractSettingsOf(deps.config.contracts);
   const repo = createContractsRepository(deps.sql, deps.config.ledger.shard);
   const runtime = createContractsRuntime({
-    repo, ledger: deps.ledger, clock: deps.clock, bus: deps.bus, notifier: deps.notifier, settings, taxRate: deps.config.taxWithholdingRate, log: deps.log,
+    repo, ledger: deps.ledger, clock: deps.clock, bus: deps.bus, notifier: deps.notifier, settings, taxRate: deps.config.taxWithholdingRate, log: deps.log, payouts: deps.payouts,
   });
   // Its own key, derived from the session secret: the codes say nothing about sessions and vice versa.
   const codeSecret = createHmac("sha256", deps.config.sessionSecret).update("shiftex:site-check-in-codes").digest("hex");

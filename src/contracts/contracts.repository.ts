@@ -680,6 +680,17 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
       return rows.map(toShift);
     },
 
+    /** Seats under dispute, earliest shift first (the operators' queue); keyset on (shift_start, shift_id). */
+    async disputedShifts(after: { at: number; id: string } | undefined, limit: number): Promise<ShiftRow[]> {
+      const { rows } = await sql.query<RawShift>(
+        `SELECT ${SHIFT_COLUMNS} FROM "worker_shifts"
+          WHERE "state" = 'disputed' AND ($1::timestamptz IS NULL OR ("shift_start", "shift_id") > ($1::timestamptz, $2))
+          ORDER BY "shift_start", "shift_id" LIMIT $3`,
+        [after === undefined ? null : iso(after.at), after?.id ?? "", limit],
+      );
+      return rows.map(toShift);
+    },
+
     /** Workflows of a party (either side), or all; newest contract first. */
     async workflows(partyId: string | undefined, beforeId: string | undefined, limit: number): Promise<WorkflowRow[]> {
       const { rows } = await sql.query<RawWorkflow>(

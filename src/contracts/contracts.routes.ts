@@ -60,6 +60,11 @@ export const contractsRoutes: FastifyPluginAsyncTypebox<ContractsRoutesOptions> 
     },
   }, async (req) => contracts.split(principalOf(req), req.params.id, req.params.seat, req.body));
 
+  app.get("/v1/disputes", {
+    config: { access: ["operator", "regulator"] },
+    schema: { tags, summary: "The disputes queue: seats under dispute, earliest shift first (an operator splits each: POST /v1/contracts/:id/seats/:seat/split)", querystring: S.ShiftQuery, response: responses({ 200: S.ShiftPage }) },
+  }, async (req) => contracts.disputes(principalOf(req), req.query));
+
   app.get("/v1/contracts/:id/shifts", {
     config: { access: READERS },
     schema: { tags, summary: "A contract's worker-shifts: timesheets with check-in, check-out, hours and earnings", params: S.ContractParams, response: responses({ 200: S.ShiftList }) },

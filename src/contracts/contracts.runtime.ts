@@ -72,6 +72,21 @@ export interface ContractsLedgerPort {
   lookupAccount(id: string): AccountSnapshot | undefined;
 }
 
+/**
+ * Pays a supplier's payable out through the supplier's payment gateway once a seat's money reached it
+ * (Stripe: a transfer to its Connect account, transfer group = the contract). `key` is the outbox effect's
+ * id, the same on every retry: the gateway derives its payment and its idempotency keys from it, so a
+ * payable is paid out once however often this is called. Resolves once the payment is recorded (it may
+ * finish later through the gateway's own sweeper); throws when it could not be recorded (retried by the
+ * outbox). An organisation on the offline gateway is paid by the bank batch it asks for: nothing happens.
+ */
+export interface SettlementPayouts {
+  pay(p: { key: string; supplierId: string; contractId: string; amountFen: bigint }): Promise<void>;
+}
+
+/** The outbox effect that pays a settled payable out (written by the runtime beside the seat's settlement, not by a machine). */
+export const SUPPLIER_PAYOUT = "payments.supplierPayout";
+
 export interface RuntimeLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -89,6 +104,8 @@ export interface RuntimeDeps {
   /** Income tax withheld from an independent worker's pay, decimal fraction. */
   taxRate: string;
   log: RuntimeLog;
+  /** Pays settled payables out through the supplier's gateway (present when Stripe is configured). */
+  payouts?: SettlementPayouts | undefined;
 }
 
 /** A worker-shift holds its worker's time in these states (the no-double-booking check counts them). */
@@ -336,6 +353,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
   // ------------------------------------------------------------ the outbox
 
   async function perform(row: OutboxRow): Promise<void> {
+    if (row.type === SUPPLIER_PAYOUT) return payOut(row);
     const e = row.effect as Effect;
     const at = now();
     switch (e.type) {
@@ -380,6 +398,19 @@ export function createContractsRuntime(deps: RuntimeDeps) {
         await close(row, e.contractId, e.outcome);
         return;
     }
+  }
+
+  /**
+   * Pays a settled payable out. The effect was written in the transaction that recorded the seat's
+   * settlement, so a crash anywhere after it leaves this pending until a pass runs it; no transaction
+   * is open while the gateway (Stripe) is called; the gateway's payment is keyed by this effect's id.
+   */
+  async function payOut(row: OutboxRow): Promise<void> {
+    const p = row.effect as { supplierId: string; contractId: string; amountFen: string };
+    if (deps.payouts === undefined) throw new Error("no payment gateway pays settled payables out in this process (Stripe not configured)");
+    await deps.payouts.pay({ key: row.effectId, supplierId: p.supplierId, contractId: p.contractId, amountFen: BigInt(p.amountFen) });
+    const at = now();
+    await repo.transaction((tx) => repo.markDone(tx, row.effectId, at));
   }
 
   /** Tells a worker on the phone (SMS through the notifier port), and pushes a shift offer to the `shifts` channel. */
@@ -468,6 +499,14 @@ export function createContractsRuntime(deps: RuntimeDeps) {
         transferIds: transfers.map((t) => t.id),
         settledAt: at,
       });
+      // What reached the supplier's payable leaves through its gateway: recorded here, with the settlement, so it is never forgotten.
+      const payableFen = e.type === "ledger.settleSeat" && !shift!.independent ? amounts.wageFen - amounts.taxFen : e.type === "ledger.lateCancelSeat" ? amounts.wageFen : 0n;
+      if (deps.payouts !== undefined && payableFen > 0n) {
+        await repo.insertEffects(tx, w.contractId, [{
+          effectId: `${e.id}:payout`, type: SUPPLIER_PAYOUT,
+          effect: { type: SUPPLIER_PAYOUT, supplierId: w.supplierId, contractId: w.contractId, amountFen: payableFen.toString() },
+        }], at);
+      }
       await repo.markDone(tx, outboxEffectId, at);
     });
     // The step that decided this published its state before the money moved: tell the pages again, now with the money.

@@ -433,6 +433,16 @@ export function createContractsService(deps: ContractsServiceDeps) {
       return workflowView((await repo.workflow(contractId))!);
     },
 
+    /** The disputes queue: seats under dispute, earliest shift first (operators split them; regulators read). */
+    async disputes(p: Principal, page: { limit?: number; cursor?: string }) {
+      if (!canReadAll(p)) throw new DomainError("forbidden", "the disputes queue is the operators'");
+      const limit = page.limit ?? 100;
+      const after = page.cursor === undefined ? undefined : decodeCursor(page.cursor, ["t", "id"]);
+      const rows = await repo.disputedShifts(after === undefined ? undefined : { at: Number(after.t), id: after.id }, limit + 1);
+      const views = await shiftViews(rows);
+      return pageOf(rows.map((r, i) => ({ row: r, view: views[i]! })), limit, (x) => x.view, (x) => ({ t: String(x.row.shiftStart), id: x.row.shiftId }));
+    },
+
     /** A contract's shifts (timesheets): its parties, operators and regulators. */
     async contractShifts(p: Principal, contractId: string) {
       await readableWorkflow(p, contractId);

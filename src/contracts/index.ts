@@ -1,7 +1,7 @@
 /** The contract runtime built from the config: repository, runtime, service, and its loops (timers, sweep). */
 export { createContractsModule, type ContractsModule, type ContractsModuleDeps } from "./contracts.module";
 /** The loop around the pure machines: steps with optimistic versions, the outbox, durable timers. */
-export { createContractsRuntime, type ContractsRuntime, type ContractsLedgerPort } from "./contracts.runtime";
+export { createContractsRuntime, SUPPLIER_PAYOUT, type ContractsRuntime, type ContractsLedgerPort, type SettlementPayouts } from "./contracts.runtime";
 /** Authorisation, staffing rules and views of contracts' workflows and shifts. */
 export { createContractsService, policyOf, type ContractsService } from "./contracts.service";
 /** The ledger verification's check that every closed contract's escrow stands at zero (the server's verify, start-up, and the command line). */

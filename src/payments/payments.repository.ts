@@ -415,6 +415,20 @@ export function createPaymentsRepository(sql: SqlPool) {
       return findBatch(sql, id);
     },
 
+    /** Payout batches, newest first, each with its withdrawals; keyset on (created_at, id). */
+    async listBatches(filter: { after?: { createdAt: Date; id: string }; limit: number }): Promise<PayoutBatchRow[]> {
+      const r = await sql.query<{ id: string }>(
+        `SELECT id FROM payout_batches WHERE ($1::timestamptz IS NULL OR (created_at, id) < ($1::timestamptz, $2::text)) ORDER BY created_at DESC, id DESC LIMIT $3`,
+        [filter.after?.createdAt ?? null, filter.after?.id ?? null, filter.limit],
+      );
+      const rows: PayoutBatchRow[] = [];
+      for (const { id } of r.rows) {
+        const b = await findBatch(sql, id);
+        if (b) rows.push(b);
+      }
+      return rows;
+    },
+
     /**
      * The posts are done: the posted withdrawals become paid, the refused
      * ones go back to requested, the batch is posted with what it paid; with

@@ -60,6 +60,11 @@ export const paymentsRoutes: FastifyPluginAsyncTypebox<PaymentsRoutesOptions> = 
     schema: { tags, summary: "Pay out requested withdrawals as one batch (operator)", headers: IdempotencyHeaders, body: S.CreatePayoutBatchBody, response: responses({ 201: S.PayoutBatch }) },
   }, async (req, reply) => reply.status(201).send(await payments.createPayoutBatch(principalOf(req), req.body.withdrawalIds, claimOf(req))));
 
+  app.get("/v1/payout-batches", {
+    config: { access: ["operator", "regulator"] },
+    schema: { tags, summary: "Payout batches, newest first, each with its withdrawals", querystring: S.PayoutBatchListQuery, response: responses({ 200: S.PayoutBatchPage }) },
+  }, async (req) => payments.listPayoutBatches(principalOf(req), req.query));
+
   app.get("/v1/payout-batches/:id", {
     config: { access: ["operator", "regulator"] },
     schema: { tags, summary: "Read a payout batch", params: IdParams, response: responses({ 200: S.PayoutBatch }) },

@@ -74,7 +74,7 @@ export function createPaymentsSchemas(limits: PaymentLimits) {
     createdAt: Type.String(),
   });
 
-  return {
+  const schemas = {
     TopUp,
     Withdrawal,
     TopUpPage: PageOf(TopUp),
@@ -157,6 +157,8 @@ export function createPaymentsSchemas(limits: PaymentLimits) {
       { additionalProperties: false, examples: [{ withdrawalIds: ["wdr_06f4qk2m8n1r3t5v7x9z0b2d4g"] }, {}] },
     ),
 
+    PayoutBatchListQuery: Type.Object({ ...PageQuery }, { additionalProperties: false }),
+
     PayoutBatch: Type.Object({
       id: Type.String(),
       status: Type.Union([Type.Literal("posting"), Type.Literal("posted")], {
@@ -169,5 +171,6 @@ export function createPaymentsSchemas(limits: PaymentLimits) {
       withdrawals: Type.Array(Withdrawal),
     }),
   };
+  return { ...schemas, PayoutBatchPage: PageOf(schemas.PayoutBatch) };
 }
 export type PaymentsSchemas = ReturnType<typeof createPaymentsSchemas>;

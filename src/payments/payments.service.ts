@@ -493,6 +493,15 @@ export function createPaymentsService(deps: PaymentsDeps) {
       return batchView(b);
     },
 
+    /** Payout batches, newest first (operators and regulators). */
+    async listPayoutBatches(principal: Principal, query: { limit?: number; cursor?: string }): Promise<Page<PayoutBatchView>> {
+      staffOnly(principal);
+      const limit = query.limit ?? 20;
+      const after = query.cursor ? decodeCursor(query.cursor, ["t", "id"]) : undefined;
+      const rows = await repo.listBatches({ limit: limit + 1, ...(after ? { after: { createdAt: new Date(after.t), id: after.id } } : {}) });
+      return pageOf(rows, limit, batchView, (b) => ({ t: b.createdAt.toISOString(), id: b.id }));
+    },
+
     async payoutFile(principal: Principal, id: string): Promise<PayoutFile> {
       operatorOnly(principal, "downloads payout files");
       const b = await repo.findBatch(id);

@@ -462,6 +462,16 @@ export function createStripeGatewayService(deps: StripeGatewayDeps) {
       return view(await advance(id), false);
     },
 
+    /**
+     * Settlement's payout of a supplier's payable (the contract runtime calls it from its outbox with the
+     * effect's id as `key`): a transfer to the Connect account, transfer group = the contract, when the
+     * supplier is paid through Stripe; nothing for an organisation on the offline gateway (it withdraws by bank batch).
+     */
+    async paySettlement(input: { key: string; organisationId: string; amountFen: bigint; contractId: string }): Promise<StripePaymentView | null> {
+      if ((await gatewayOf(input.organisationId)) !== "stripe") return null;
+      return this.transferToConnected(input);
+    },
+
     /** Pays a Connect account's Stripe balance out to its bank (no movement of Shiftex's ledger); `key` as for transfers. */
     async payoutConnected(input: { key: string; organisationId: string; amountFen: bigint }): Promise<StripePaymentView> {
       if (!KEY_PART.test(input.key)) throw new RangeError(`payout key ${input.key} must be 1 to 120 letters, digits or :_.-`);

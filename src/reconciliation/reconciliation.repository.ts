@@ -747,6 +747,12 @@ export function createReconciliationRepository(sql: SqlPool) {
     },
 
     /** A page of the ledger's transfers with timestamps in [fromUs, toUs), after `afterUs`. */
+    /** Whether the ledger has the account (a per-contract statement of an unknown contract is a 404). */
+    async accountExists(shard: string, id: string): Promise<boolean> {
+      const r = await sql.query(`SELECT 1 FROM "ledger_accounts" WHERE "shard" = $1 AND "id" = $2`, [shard, id]);
+      return r.rows.length > 0;
+    },
+
     async transfersBetween(shard: string, fromUs: number, toUs: number, afterUs: number, limit: number): Promise<Raw[]> {
       const r = await sql.query<Raw>(
         `SELECT "timestamp", "id", "kind", "debit_account_id", "credit_account_id", "amount", "pending_id", "ledger", "code", "user_data"

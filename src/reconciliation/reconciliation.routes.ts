@@ -125,4 +125,12 @@ export const reconciliationRoutes: FastifyPluginAsyncTypebox<ReconciliationRoute
     const file = await rec.transfersCsv(principalOf(req), req.query.date);
     return reply.type("text/csv; charset=utf-8").header("content-disposition", `attachment; filename="${file.filename}"`).send(file.body);
   });
+
+  app.get("/v1/reconciliation/exports/contract-statement.csv", {
+    config: { access },
+    schema: { tags, summary: "A contract's statement: every movement of its escrow account with running totals (CSV)", querystring: S.ContractQuery, response: CSV },
+  }, async (req, reply) => {
+    const file = await rec.contractStatementCsv(principalOf(req), req.query.contractId);
+    return reply.type("text/csv; charset=utf-8").header("content-disposition", `attachment; filename="${file.filename}"`).send(file.body);
+  });
 };

@@ -154,5 +154,6 @@ export const ResolveBody = Type.Union(
 );
 
 export const DateQuery = Type.Object({ date: DateString }, { additionalProperties: false });
+export const ContractQuery = Type.Object({ contractId: Type.String({ minLength: 1, maxLength: 64, description: "The contract whose escrow account's movements are listed" }) }, { additionalProperties: false });
 export const ControlTotalsQuery = Type.Object({ provider: Provider, date: DateString }, { additionalProperties: false });
 export const ControlTotals = Type.Object({ provider: Provider, date: Type.String(), asOf: Type.String(), totals: Type.Array(Totals) });

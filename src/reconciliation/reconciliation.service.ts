@@ -27,6 +27,7 @@ import type { AccountInput, AccountSnapshot, CreateAccountsOutcome, CreateTransf
 import { CNY, accountStands, ledgerRefusal, platformAccountId, platformAccounts, transferStands } from "../ledger";
 import type { ClearingMovement } from "../payments";
 import { normaliseReference } from "../payments";
+import { escrowOf } from "../exchange";
 import { shanghaiDate } from "../parties";
 import { claimLost, type Claim, type Recover } from "../shared/claim";
 import type { Clock } from "../shared/clock";
@@ -192,6 +193,7 @@ export interface ControlTotalsView {
 const CURSOR_OVERLAP_US = 300_000_000;
 const STATEMENT_PAGE = 1000;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const CONTRACT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DAY_MS = 86_400_000;
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
@@ -744,6 +746,32 @@ export function createReconciliationService(deps: ReconciliationDeps) {
         if (page.length < 5000) break;
       }
       return { filename: `transfers-${date}.csv`, body: `\uFEFF${lines.join("\r\n")}\r\n` };
+    },
+
+    /**
+     * A contract's statement as CSV: every movement of its escrow account, oldest first (the fill's escrow in,
+     * each seat's wages, fee, withholding and refund out), with the running posted totals and balance.
+     */
+    async contractStatementCsv(principal: Principal, contractId: string): Promise<{ filename: string; body: string }> {
+      operatorOnly(principal, "exports contract statements");
+      if (!CONTRACT_ID.test(contractId)) throw invalidField("/querystring/contractId", "is not a contract id");
+      const account = escrowOf(contractId);
+      if (!(await repo.accountExists(deps.shard, account))) throw notFound("contract", contractId);
+      const lines = [csvLine(["at", "transfer_id", "kind", "code", "direction", "counterparty_account_id", "amount_fen", "debits_posted_fen", "credits_posted_fen", "balance_fen", "user_data"])];
+      let after = 0;
+      for (;;) {
+        const page = await ledger.statement(account, { afterTimestamp: after, limit: STATEMENT_PAGE });
+        for (const l of page) {
+          const t = l.transfer;
+          lines.push(csvLine([
+            new Date(Math.floor(t.timestamp / 1000)).toISOString(), t.id, t.kind, t.code, l.direction, l.direction === "debit" ? t.creditAccountId : t.debitAccountId,
+            t.amount.toString(), l.debitsPosted.toString(), l.creditsPosted.toString(), (l.creditsPosted - l.debitsPosted).toString(), t.userData ?? "",
+          ]));
+          after = t.timestamp;
+        }
+        if (page.length < STATEMENT_PAGE) break;
+      }
+      return { filename: `contract-${contractId}-statement.csv`, body: `\uFEFF${lines.join("\r\n")}\r\n` };
     },
 
     /** Recovery of the operations reconciliation records on claims, for the idempotency layer to register. */

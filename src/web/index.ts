@@ -8,3 +8,5 @@ export { contractPagesRoutes } from "./contracts.routes";
 export { echartsAsset, type VendorAsset } from "./vendor";
 /** The public disclosure pages: the agency directory, an agency's page, the trust settings in force (/agencies, /agencies/:id, /trust/settings). */
 export { agenciesPagesRoutes } from "./agencies.routes";
+/** The operator console (/console…): reconciliation, disputes, ledger, payments, charts. */
+export { consolePagesRoutes } from "./console.routes";

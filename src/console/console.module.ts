@@ -1,0 +1,17 @@
+/** Builds the console module: its read-only repository and service. */
+import type { SqlPool } from "../infra/db";
+import type { Clock } from "../shared/clock";
+import { createConsoleRepository } from "./console.repository";
+import { createConsoleService } from "./console.service";
+
+export interface ConsoleModuleDeps {
+  sql: SqlPool;
+  clock: Clock;
+  shard: string;
+}
+
+export function createConsoleModule(deps: ConsoleModuleDeps) {
+  const repo = createConsoleRepository(deps.sql);
+  return { repo, service: createConsoleService({ repo, clock: deps.clock, shard: deps.shard }) };
+}
+export type ConsoleModule = ReturnType<typeof createConsoleModule>;
