@@ -284,7 +284,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(tradeRoutes);
   await app.register(contractPagesRoutes);
   await app.register(agenciesPagesRoutes);
-  await app.register(consoleRoutes, { console: createConsoleModule({ sql: db.sql, clock, shard: config.ledger.shard }).service });
+  await app.register(consoleRoutes, { console: createConsoleModule({ sql: db.sql, clock, shard: config.ledger.shard, arrears: (oldest) => trust.service.arrearsNow(oldest) }).service });
   await app.register(consolePagesRoutes);
   await app.register(webRoutes);
 

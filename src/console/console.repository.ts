@@ -1,7 +1,7 @@
 /**
- * The reads behind the operator console's charts: daily ledger volume,
- * reconciliation exceptions per day and kind, and approved work whose wages
- * have not yet left the contract's escrow (wage arrears). Read-only SQL over
+ * The reads behind the operator console's charts: daily ledger volume and
+ * reconciliation exceptions per day and kind (wage arrears come from the
+ * trust module's warning). Read-only SQL over
  * other modules' tables, kept here so those modules' write paths stay theirs.
  * Days are Asia/Shanghai dates, computed arithmetically (UTC+8, no daylight
  * saving) so PGlite and PostgreSQL answer alike without a time-zone database.
@@ -36,19 +36,6 @@ export interface ExceptionDayRow {
   readonly effectFen: bigint;
 }
 
-export interface UnpaidWorkRow {
-  readonly shiftId: string;
-  readonly contractId: string;
-  readonly enterpriseId: string;
-  readonly supplierId: string;
-  readonly workerId: string;
-  readonly independent: boolean;
-  readonly market: string;
-  readonly rateFen: number;
-  readonly snapshot: unknown;
-  readonly approvedAt: number;
-}
-
 export function createConsoleRepository(sql: SqlPool) {
   return {
     /** Cash moved per day and ledger: single transfers and posted holds (a hold is not cash yet), in [fromDay, toDay]. */
@@ -80,23 +67,6 @@ export function createConsoleRepository(sql: SqlPool) {
     },
 
     /** Approved (or split) seats whose settlement has not been recorded: their wages are still in escrow. */
-    async unpaidApprovedWork(limit: number): Promise<UnpaidWorkRow[]> {
-      const r = await sql.query<Record<string, unknown>>(
-        `SELECT s."shift_id", s."contract_id", s."enterprise_id", s."supplier_id", s."worker_id", s."independent", s."snapshot", s."updated_at",
-                w."market", w."rate_fen"
-           FROM "worker_shifts" s
-           JOIN "contract_workflows" w ON w."contract_id" = s."contract_id"
-          WHERE s."state" IN ('approved', 'resolved')
-            AND NOT EXISTS (SELECT 1 FROM "seat_settlements" x WHERE x."shift_id" = s."shift_id")
-          ORDER BY s."updated_at" LIMIT $1`,
-        [limit],
-      );
-      return r.rows.map((x) => ({
-        shiftId: x["shift_id"] as string, contractId: x["contract_id"] as string, enterpriseId: x["enterprise_id"] as string, supplierId: x["supplier_id"] as string,
-        workerId: x["worker_id"] as string, independent: x["independent"] === true, market: x["market"] as string, rateFen: Number(x["rate_fen"]),
-        snapshot: x["snapshot"], approvedAt: new Date(x["updated_at"] as string).getTime(),
-      }));
-    },
   };
 }
 export type ConsoleRepository = ReturnType<typeof createConsoleRepository>;

@@ -1,9 +1,10 @@
 // The console's chart series from stand-in reads: every day of the range present, volume in CNY only, exceptions per
-// day and kind, and unpaid approved work aged and bucketed by the trust core's arrears rules (days since approval).
+// day and kind, and the trust module's arrears warning (its pure core over stand-in approved work) charted by bucket.
 import { describe, expect, it } from "vitest";
 import { fixedClock } from "../shared/clock";
 import type { Principal } from "../shared/principal";
-import { dateToDay, dayToDate, type ConsoleRepository, type UnpaidWorkRow } from "./console.repository";
+import { DEFAULT_TRUST_SETTINGS, arrearsReport, type ApprovedHoursRecord } from "../trust";
+import { dateToDay, dayToDate, type ConsoleRepository } from "./console.repository";
 import { createConsoleService } from "./console.service";
 
 const DAY = 86_400_000;
@@ -11,13 +12,12 @@ const NOW = Date.UTC(2026, 11, 20, 4, 0); // 12:00 in Chongqing, 2026-12-20
 const operator = { role: "operator", organisationId: null, workerId: null, credentialId: "key_op", callerId: "op" } as unknown as Principal;
 const agency = { role: "agency", organisationId: "org_a", workerId: null, credentialId: "key_a", callerId: "a" } as unknown as Principal;
 
-function unpaid(id: string, approvedDaysAgo: number, minutes: number): UnpaidWorkRow {
+function unpaid(id: string, approvedDaysAgo: number, amountFen: bigint): ApprovedHoursRecord {
   const at = NOW - approvedDaysAgo * DAY - 1;
-  return {
-    shiftId: id, contractId: `ctr_${id}`, enterpriseId: "org_e", supplierId: "org_s", workerId: "wkr", independent: false, market: "welder.500107.2026-12-01.D1",
-    rateFen: 3000, snapshot: { context: { paid: { at, minutes, basis: "approved", reason: null } } }, approvedAt: at,
-  };
+  return { id: `eff_${id}`, enterpriseId: "org_e", districtCode: "500107", payee: "supplier", payeeId: "org_s", contractId: `ctr_${id}`, shiftId: id, approvedAt: at, amountFen, paidAt: null };
 }
+const approved = [unpaid("a", 0, 24_000n), unpaid("b", 3, 3_000n), unpaid("c", 4, 24_000n), unpaid("d", 9, 1_500n), unpaid("e", 40, 24_000n), { ...unpaid("f", 5, 9_000n), paidAt: NOW - DAY }];
+const arrears = async (oldest: number) => arrearsReport(approved, NOW, { oldest, settlementWindowDays: 3, trust: DEFAULT_TRUST_SETTINGS });
 
 const repo: ConsoleRepository = {
   async dailyVolume(_shard, fromDay, toDay) {
@@ -30,13 +30,10 @@ const repo: ConsoleRepository = {
   async exceptionsByDay() {
     return [{ day: dateToDay("2026-12-20"), kind: "duplicate", opened: 2, stillOpen: 1, effectFen: 3_000n }];
   },
-  async unpaidApprovedWork() {
-    return [unpaid("a", 0, 480), unpaid("b", 3, 60), unpaid("c", 4, 480), unpaid("d", 9, 30), unpaid("e", 40, 480)];
-  },
 };
 
 describe("console charts", () => {
-  const service = createConsoleService({ repo, clock: fixedClock(new Date(NOW)), shard: "cq" });
+  const service = createConsoleService({ repo, clock: fixedClock(new Date(NOW)), shard: "cq", arrears });
 
   it("fills every day of the range, counts CNY only, and lists exceptions per day and kind", async () => {
     const c = await service.charts(operator, { from: "2026-12-18", to: "2026-12-20" });
@@ -48,9 +45,8 @@ describe("console charts", () => {
     expect(c.exceptions).toEqual([{ date: "2026-12-20", kind: "duplicate", opened: 2, open: 1, openEffectFen: 3_000 }]);
   });
 
-  it("ages unpaid approved work in whole days since approval, into the arrears buckets, oldest first", async () => {
+  it("charts the arrears warning's buckets (paid items left out) and its oldest items, oldest first", async () => {
     const c = await service.charts(operator, { from: "2026-12-18", to: "2026-12-20" });
-    // 8 h at 30 yuan = 24 000 fen; 1 h = 3 000; 30 min = 1 500
     expect(c.arrears).toEqual([
       { bucket: "0-3", count: 2, amountFen: 24_000 + 3_000 },
       { bucket: "4-7", count: 1, amountFen: 24_000 },
@@ -62,7 +58,7 @@ describe("console charts", () => {
 
   it("defaults to the 30 days up to today (Asia/Shanghai), and is the operators' and regulators' only", async () => {
     const all: string[] = [];
-    const s = createConsoleService({ repo: { ...repo, dailyVolume: async (_s, f, t) => (all.push(dayToDate(f), dayToDate(t)), []) }, clock: fixedClock(new Date(NOW)), shard: "cq" });
+    const s = createConsoleService({ repo: { ...repo, dailyVolume: async (_s, f, t) => (all.push(dayToDate(f), dayToDate(t)), []) }, clock: fixedClock(new Date(NOW)), shard: "cq", arrears });
     const c = await s.charts(operator, {});
     expect([c.from, c.to, c.volume.length]).toEqual(["2026-11-21", "2026-12-20", 30]);
     expect(all).toEqual(["2026-11-21", "2026-12-20"]);

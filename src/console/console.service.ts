@@ -3,19 +3,16 @@
  * chart series (daily volume, exceptions per day, wage-arrears ageing).
  * Operators and regulators only.
  *
- * Wage arrears: approved (or split) work whose settlement has not been
- * recorded, so its wage is still in the contract's escrow; aged in whole
- * days since approval and bucketed by the trust module's pure arrears core
- * (src/trust/arrears.ts: `ageDays`, `bucketOf`, `ARREARS_BUCKETS`), the
- * same buckets the early warning uses.
+ * Wage arrears come from the trust module's early warning (its one query of
+ * approved work whose money has not reached the payable, aged by its pure
+ * core), handed in as a port: the chart and the warning cannot disagree.
  */
-import type { PersistedWorkerShift } from "../../machines";
 import { shanghaiDate } from "../parties";
 import type { Clock } from "../shared/clock";
 import { DomainError, invalidField } from "../shared/errors";
-import { fenToJsonNumber, wageForMinutes } from "../shared/money";
+import { fenToJsonNumber } from "../shared/money";
 import { canReadAll, type Principal } from "../shared/principal";
-import { ARREARS_BUCKETS, ageDays, bucketOf, type ArrearsBucket } from "../trust";
+import { ARREARS_BUCKETS, type ArrearsBucket, type ArrearsReport } from "../trust";
 import { dateToDay, dayToDate, type ConsoleRepository } from "./console.repository";
 
 export interface ConsoleServiceDeps {
@@ -23,12 +20,14 @@ export interface ConsoleServiceDeps {
   clock: Clock;
   /** The ledger shard whose volume is shown. */
   shard: string;
+  /** The wage-arrears warning now, with at most `oldest` of the oldest items (the trust module's report). */
+  arrears: (oldest: number) => Promise<ArrearsReport>;
 }
 
 /** Longest range of days one chart request covers. */
 export const MAX_CHART_DAYS = 366;
-/** Most unpaid items the arrears chart reads. */
-const MAX_ARREARS_ITEMS = 10_000;
+/** The oldest unpaid items the chart lists. */
+const ARREARS_OLDEST = 20;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export interface ChartsView {
@@ -67,7 +66,7 @@ export function createConsoleService(deps: ConsoleServiceDeps) {
       const [volume, exceptions, unpaid] = await Promise.all([
         repo.dailyVolume(deps.shard, fromDay, toDay),
         repo.exceptionsByDay(fromDay, toDay),
-        repo.unpaidApprovedWork(MAX_ARREARS_ITEMS),
+        deps.arrears(ARREARS_OLDEST),
       ]);
       const byDay = new Map(volume.filter((v) => v.ledger === "CNY").map((v) => [v.day, v]));
       const days: ChartsView["volume"] = [];
@@ -76,25 +75,14 @@ export function createConsoleService(deps: ConsoleServiceDeps) {
         days.push({ date: dayToDate(d), transfers: v?.transfers ?? 0, amountFen: fenToJsonNumber(v?.amountFen ?? 0n) });
       }
 
-      const buckets = new Map<ArrearsBucket, { count: number; fen: bigint }>(ARREARS_BUCKETS.map((b) => [b.bucket, { count: 0, fen: 0n }]));
-      const items = unpaid.map((u) => {
-        const paid = (u.snapshot as PersistedWorkerShift).context.paid;
-        const approvedAt = paid?.at ?? u.approvedAt;
-        const amountFen = wageForMinutes(BigInt(u.rateFen), paid?.minutes ?? 0);
-        const age = Math.max(0, ageDays(approvedAt, now));
-        const b = buckets.get(bucketOf(age))!;
-        b.count++;
-        b.fen += amountFen;
-        return { shiftId: u.shiftId, contractId: u.contractId, enterpriseId: u.enterpriseId, ageDays: age, amountFen: fenToJsonNumber(amountFen), approvedAt: new Date(approvedAt).toISOString() };
-      });
-      items.sort((a, b) => b.ageDays - a.ageDays || (a.shiftId < b.shiftId ? -1 : 1));
-
       return {
         from, to, asOf: new Date(now).toISOString(),
         volume: days,
         exceptions: exceptions.map((e) => ({ date: dayToDate(e.day), kind: e.kind, opened: e.opened, open: e.stillOpen, openEffectFen: fenToJsonNumber(e.effectFen) })),
-        arrears: ARREARS_BUCKETS.map(({ bucket }) => ({ bucket, count: buckets.get(bucket)!.count, amountFen: fenToJsonNumber(buckets.get(bucket)!.fen) })),
-        arrearsOldest: items.slice(0, 20),
+        arrears: ARREARS_BUCKETS.map(({ bucket }) => ({ bucket, count: unpaid.total[bucket].count, amountFen: fenToJsonNumber(unpaid.total[bucket].amountFen) })),
+        arrearsOldest: unpaid.oldest.slice(0, ARREARS_OLDEST).map((i) => ({
+          shiftId: i.shiftId ?? i.id, contractId: i.contractId, enterpriseId: i.enterpriseId, ageDays: i.ageDays, amountFen: fenToJsonNumber(i.amountFen), approvedAt: new Date(i.approvedAt).toISOString(),
+        })),
       };
     },
   };

@@ -225,6 +225,12 @@ export function createTrustService(deps: TrustServiceDeps) {
     });
   }
 
+  /** The warning at this instant with at most `oldest` of the oldest items (also what the operator console charts). */
+  async function arrearsNow(oldest: number) {
+    const at = now();
+    return arrearsReport(await approvedHours(at), at, { oldest, settlementWindowDays: deps.arrearsSettlementWindowDays, trust: settings });
+  }
+
   async function consumeArrears(force: boolean): Promise<number> {
     const at = now();
     if (!force && at - lastArrears < ARREARS_EVERY_MS) return 0;
@@ -479,8 +485,8 @@ export function createTrustService(deps: TrustServiceDeps) {
     /** The wage-arrears warning: ages per enterprise and district, the oldest items (operator's queue, regulator's view). */
     async arrears(p: Principal) {
       if (!canReadAll(p)) throw new DomainError("forbidden", "the arrears warning is for operators and the regulator");
-      const at = now();
-      const r = arrearsReport(await approvedHours(at), at, { oldest: deps.arrearsQueueSize, settlementWindowDays: deps.arrearsSettlementWindowDays, trust: settings });
+      const r = await arrearsNow(deps.arrearsQueueSize);
+      const at = r.at;
       return {
         at: shanghaiIso(at),
         settlementWindowDays: deps.arrearsSettlementWindowDays,
@@ -494,6 +500,9 @@ export function createTrustService(deps: TrustServiceDeps) {
         costs: r.costs.map((c) => ({ enterpriseId: c.enterpriseId, events: c.eventIds.length, points: formatPoints(c.centipoints) })),
       };
     },
+
+    /** The warning as the pure core reports it, for other modules' views (no principal: the caller checks its own). */
+    arrearsNow,
 
     /** Enterprises' two-way reliability (cached a minute): what agencies and workers see beside orders and shifts. */
     reliabilityFor,
