@@ -46,7 +46,9 @@ describe("progress bar", () => {
   });
 });
 
-describe.skipIf(!postgresUrl)("npm run shiftex (PostgreSQL)", () => {
+// Each case starts the command line as a process several times over (a TypeScript start is seconds on a busy machine):
+// the default 30 s per case is a budget for in-process tests, not for nine process starts.
+describe.skipIf(!postgresUrl)("npm run shiftex (PostgreSQL)", { timeout: 180_000 }, () => {
   let app: TestApp;
   let env: Record<string, string>;
   let dir: string;
