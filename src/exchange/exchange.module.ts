@@ -6,7 +6,7 @@ import type { NewId } from "../shared/ids";
 import type { BookView, Sequencer } from "../sequencer";
 import type { ExchangeSettings } from "./exchange.core";
 import { createExchangeRepository } from "./exchange.repository";
-import { createExchangeService } from "./exchange.service";
+import { createExchangeService, type PriceGuide } from "./exchange.service";
 
 /** The exchange's rules from the configuration (the sequencer journals them when they change). */
 export function exchangeSettingsOf(config: Pick<Config, "exchange" | "platformFeeRate">): ExchangeSettings {
@@ -26,12 +26,14 @@ export interface ExchangeModuleDeps {
   sequencer: Sequencer;
   clock: Clock;
   newId: NewId;
+  /** Market data's band check: orders far outside the guidance band are flagged in the answer (never refused). */
+  priceGuide?: PriceGuide;
 }
 
 /** The exchange: markets, orders with pre-trade escrow, contracts. Writes nothing at start-up. */
 export async function createExchangeModule(deps: ExchangeModuleDeps) {
   const { sequencer } = deps;
-  const service = createExchangeService({ repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId });
+  const service = createExchangeService({ repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId, ...(deps.priceGuide ? { priceGuide: deps.priceGuide } : {}) });
   return {
     service,
     /** A market's committed book ({ market, bookSeq, seq, demand, supply }): the WebSocket's snapshot, the same as GET /v1/markets/:market/book. */
