@@ -26,7 +26,7 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { contractPagesRoutes, publicDataPagesRoutes, tradeRoutes, webRoutes } from "./web";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
 import { openSequencer } from "./sequencer";
@@ -36,6 +36,8 @@ import { createReconciliationModule, reconciliationRoutes, stripeProviderSource 
 import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 import { contractsRoutes, createContractsModule } from "./contracts";
+import { createMarketdataModule, marketdataRoutes } from "./marketdata";
+import { createStatsModule, statsRoutes } from "./stats";
 
 export interface AppDeps {
   config: Config;
@@ -100,9 +102,12 @@ export async function buildApp(deps: AppDeps) {
   const { parties, auth } = partiesModule;
   app.addHook("onClose", async () => auth.drain());
 
+  // Every route that needs no credential (pages, assets, public data): the privacy crawler test walks them all.
+  const publicRoutes: { method: string; url: string }[] = [];
   // The docs routes are public and added by the plugin: mark them so the access check lets them through.
   app.addHook("onRoute", (route) => {
     if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), access: "public" };
+    if (route.config?.access === "public") for (const method of [route.method].flat()) publicRoutes.push({ method, url: route.url });
     // A public route needs no credential: no lock beside it in /docs.
     if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
@@ -134,7 +139,11 @@ export async function buildApp(deps: AppDeps) {
   const ledgerChecks: (() => Promise<string[]>)[] = [];
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer, checks: ledgerChecks });
   const ledger = ledgerModule.writer;
-  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids });
+  // Guidance prices and the band cache (orders far outside it are flagged, never refused), the targeted push.
+  const marketdata = createMarketdataModule({ sql: db.sql, config, clock, bus, log: app.log });
+  app.addHook("preClose", async () => marketdata.stop());
+  const stats = createStatsModule({ sql: db.sql, config, clock });
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, priceGuide: marketdata.priceGuide });
   // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({
     sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
@@ -269,13 +278,17 @@ export async function buildApp(deps: AppDeps) {
   await app.register(exchangeRoutes, { exchange: exchange.service });
   await app.register(contractsRoutes, { contracts: contracts.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
+  await app.register(marketdataRoutes, { marketdata: marketdata.service, push: marketdata.push });
+  await app.register(statsRoutes, { stats: stats.service });
+  await app.register(publicDataPagesRoutes);
   await app.register(tradeRoutes);
   await app.register(contractPagesRoutes);
   await app.register(webRoutes);
 
   // Contracts filled while the process was down are started, effects a crash left pending run, due timers fire.
   await contracts.start({ loops: deps.contractLoops ?? true });
+  await marketdata.start();
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, bus, realtime, metrics };
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, bus, realtime, metrics, marketdata, stats, publicRoutes };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

@@ -25,4 +25,4 @@ export { createPushService, type PushService, type SeatOffer } from "./push.serv
 /** The push's reads. */
 export { createPushRepository, type PushRepository } from "./push.repository";
 /** HTTP routes: GET /v1/public/guidance-prices (JSON or CSV), GET /v1/shifts/openings (worker). */
-export { marketdataRoutes, wantsCsv } from "./marketdata.routes";
+export { marketdataRoutes } from "./marketdata.routes";

@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from "@fastify/type-provider-typebox";
 import { Type } from "typebox";
 import { principalOf } from "../http/auth";
+import { wantsCsv } from "../http/negotiate";
 import { responses } from "../http/schemas";
 import { CSV_CONTENT_TYPE } from "../shared/csv";
 import { DomainError } from "../shared/errors";
@@ -12,16 +13,6 @@ import * as S from "./marketdata.schemas";
 export interface MarketdataRoutesOptions {
   marketdata: MarketdataService;
   push: PushService;
-}
-
-/** True when the client asked for CSV: `format=csv`, or an Accept header that prefers text/csv to JSON. */
-export function wantsCsv(format: string | undefined, accept: string | undefined): boolean {
-  if (format !== undefined) return format === "csv";
-  if (accept === undefined) return false;
-  const types = accept.split(",").map((p) => p.trim().split(";")[0]!.trim().toLowerCase());
-  const csv = types.indexOf("text/csv");
-  const json = types.findIndex((t) => t === "application/json" || t === "*/*");
-  return csv >= 0 && (json < 0 || csv < json);
 }
 
 export const marketdataRoutes: FastifyPluginAsyncTypebox<MarketdataRoutesOptions> = async (app, { marketdata, push }) => {

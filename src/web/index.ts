@@ -6,3 +6,5 @@ export { tradeRoutes } from "./trade.routes";
 export { contractPagesRoutes } from "./contracts.routes";
 /** Vendored browser code served by Shiftex (Apache ECharts): the versioned path pages reference. */
 export { echartsAsset, type VendorAsset } from "./vendor";
+/** The public-data pages: guidance prices with a chart and the city's totals (/prices), the regulator's statistics (/stats). */
+export { publicDataPagesRoutes } from "./publicdata.routes";
