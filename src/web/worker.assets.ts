@@ -37,7 +37,7 @@ export const loginHtml = shell("login", `  <h1 data-t="loginTitle"></h1>
   <p class="sub" data-t="loginSub"></p>
   <form id="phone-form" novalidate>
     <label for="phone" data-t="phone"></label>
-    <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" placeholder="139 2300 0000" required>
+    <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" placeholder="138 0013 8000" required>
     <button id="send" type="submit" data-t="send"></button>
   </form>
   <form id="code-form" novalidate hidden>

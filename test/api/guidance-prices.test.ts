@@ -79,7 +79,11 @@ describe.each(backends)("guidance prices on $name", (backend) => {
 
   it("serves the same rows as CSV (format=csv or Accept: text/csv) through the one CSV writer", async () => {
     const json = (await call(app, "GET", "/v1/public/guidance-prices?skill=welder&from=2026-W48&to=2026-W52")).body.items;
-    for (const variant of [{ path: "?skill=welder&from=2026-W48&to=2026-W52&format=csv", headers: {} }, { path: "?skill=welder&from=2026-W48&to=2026-W52", headers: { accept: "text/csv" } }]) {
+    const variants: { path: string; headers: Record<string, string> }[] = [
+      { path: "?skill=welder&from=2026-W48&to=2026-W52&format=csv", headers: {} },
+      { path: "?skill=welder&from=2026-W48&to=2026-W52", headers: { accept: "text/csv" } },
+    ];
+    for (const variant of variants) {
       const res = await fetch(`${app.baseUrl}/v1/public/guidance-prices${variant.path}`, { headers: variant.headers });
       expect(res.status).toBe(200);
       expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
