@@ -171,8 +171,8 @@
       c.setOption({
         animation: false,
         tooltip: { trigger: "axis", renderMode: "richText" },
-        legend: { top: 0 },
-        grid: { left: 48, right: 16, top: 48, bottom: 40 },
+        legend: { top: 0, type: "scroll" },
+        grid: { left: 48, right: 16, top: 64, bottom: 40 },
         xAxis: { type: "category", data: axis },
         yAxis: { type: "value", name: t("yuanPerHour"), scale: true },
         series: [series(t("seriesMedian"), "medianFen"), series(t("seriesP25"), "p25Fen", true), series(t("seriesP75"), "p75Fen", true), series(t("seriesVwap"), "vwapFen")],
@@ -275,12 +275,17 @@
       table("table-skill", s.bySkill, (k) => skillName(k.skill), "colSkill");
     };
     renderers.push(draw);
-    const range = () => {
-      const to = isoWeekOf(new Date(Date.now() + 8 * 3600000 + 35 * 86400000));
-      return `from=${addWeeks(to, -(Number($("weeks").value) - 1))}&to=${to}`;
-    };
+    // The weeks come from the server's clock: its default range ends at the trading horizon.
+    let toWeek = null;
+    const range = () => (toWeek ? `from=${addWeeks(toWeek, -(Number($("weeks").value) - 1))}&to=${toWeek}` : "");
     async function load() {
-      try { s = await api(`/v1/stats?${range()}`, key()); error = null; render(); for (const c of charts) c.resize(); } catch (err) {
+      try {
+        if (!toWeek) toWeek = (await api("/v1/stats?by=week", key())).toWeek;
+        s = await api(`/v1/stats?${range()}`, key());
+        error = null;
+        render();
+        for (const c of charts) c.resize();
+      } catch (err) {
         if (err.status === 401 || err.status === 403) { sessionStorage.removeItem(KEY); location.reload(); return; }
         fail(err);
       }
