@@ -54,6 +54,7 @@ export const workerHtml = shell("worker", `  <h1 data-t="homeTitle"></h1>
   <p id="hello" class="hello"></p>
   <p class="live-line"><span id="live" class="badge" data-t="live_connecting"></span></p>
   <section aria-labelledby="h-offered"><h2 id="h-offered" data-t="offered"></h2><ol id="offered" class="cards"></ol></section>
+  <section aria-labelledby="h-openings"><h2 id="h-openings" data-t="openings"></h2><ol id="openings" class="cards"></ol></section>
   <section aria-labelledby="h-upcoming"><h2 id="h-upcoming" data-t="upcoming"></h2><ol id="upcoming" class="cards"></ol></section>
   <section aria-labelledby="h-past"><h2 id="h-past" data-t="past"></h2><ol id="past" class="cards"></ol></section>
   <button id="logout" type="button" class="secondary" data-t="logout"></button>`);
