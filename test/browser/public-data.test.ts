@@ -51,6 +51,7 @@ describe.skipIf(!chromiumAvailable)("public-data pages (Chromium)", () => {
     // two people placed and paid, so the statistics have something to show
     const contractId = await trade(`general-labourer.500107.${dateOf(2)}.D1`, 3000, 2);
     await app.built.contracts.sweep();
+    const seats: { shiftId: string; cookie: string }[] = [];
     for (let i = 0; i < 2; i++) {
       const phone = `+86137${String(90_000_000 + i).padStart(8, "0")}`;
       const w = await call(app, "POST", "/v1/workers", {
@@ -63,12 +64,12 @@ describe.skipIf(!chromiumAvailable)("public-data pages (Chromium)", () => {
       expect((await call(app, "POST", `/v1/contracts/${contractId}/assignments`, { key: agency, body: { seat: i + 1, workerId: w.body.id } })).status).toBe(200);
       const shiftId = (await call(app, "GET", `/v1/contracts/${contractId}/workflow`, { key: agency })).body.seats[i].shiftId;
       expect((await call(app, "POST", `/v1/shifts/${shiftId}/confirm`, { cookie })).status).toBe(200);
-      (globalThis as Record<string, unknown>)[`shift${i}`] = { shiftId, cookie };
+      seats.push({ shiftId, cookie });
     }
     const D = shiftStart(2);
     clock.set(new Date(D - 5 * 60_000));
     for (let i = 0; i < 2; i++) {
-      const { shiftId, cookie } = (globalThis as Record<string, { shiftId: string; cookie: string }>)[`shift${i}`]!;
+      const { shiftId, cookie } = seats[i]!;
       const code = (await call(app, "GET", "/v1/site/code", { key: ent })).body.code;
       expect((await call(app, "POST", `/v1/shifts/${shiftId}/check-in`, { cookie, body: { code } })).status).toBe(200);
     }
@@ -76,13 +77,13 @@ describe.skipIf(!chromiumAvailable)("public-data pages (Chromium)", () => {
     await app.built.contracts.runtime.fireDueTimers();
     clock.set(new Date(D + 9 * HOUR + 5 * 60_000));
     for (let i = 0; i < 2; i++) {
-      const { shiftId, cookie } = (globalThis as Record<string, { shiftId: string; cookie: string }>)[`shift${i}`]!;
+      const { shiftId, cookie } = seats[i]!;
       const code = (await call(app, "GET", "/v1/site/code", { key: ent })).body.code;
       expect((await call(app, "POST", `/v1/shifts/${shiftId}/check-out`, { cookie, body: { code } })).status).toBe(200);
     }
     await app.built.contracts.runtime.fireDueTimers();
     for (let i = 0; i < 2; i++) {
-      const { shiftId } = (globalThis as Record<string, { shiftId: string }>)[`shift${i}`]!;
+      const { shiftId } = seats[i]!;
       expect((await call(app, "POST", `/v1/shifts/${shiftId}/approve`, { key: ent, body: {} })).body.state).toBe("approved");
     }
   }, 180_000);
