@@ -156,4 +156,25 @@ describe.skipIf(!chromiumAvailable)("public-data pages (Chromium)", () => {
     expect(problems).toEqual([]);
     expect(urls.filter((u) => !u.startsWith(app.baseUrl))).toEqual([]);
   });
+
+  it("tells the enterprise on /trade that its order is far above the guidance band, and places it", async () => {
+    await app.built.marketdata.service.refreshBands();
+    const { page, problems } = await newPage(1280);
+    const market = `welder.500107.${dateOf(28)}.D1`;
+    const path = `/trade?market=${market}`;
+    await page.goto(`${app.baseUrl}${path}`);
+    await page.waitForURL(/\/trade\/login/);
+    await page.fill("#apikey", app.key("demo enterprise 0001"));
+    await page.click("#signin");
+    await page.waitForURL((u) => u.pathname === "/trade");
+    await page.waitForSelector('#live[data-status="live"]');
+    await page.fill("#quantity", "1");
+    await page.fill("#rate", "80.00");
+    await page.click("#place");
+    await page.waitForSelector("#placed[data-band='above']");
+    expect(await page.textContent("#placed")).toMatch(/^已提交：挂单中.*提示：该时薪明显高于近期指导价格（\d{4}-W\d{2}：中位数 ¥\d+\.\d{2}，正常区间 ¥\d+\.\d{2}–¥\d+\.\d{2}）。订单已照常提交。$/);
+    await page.click("#lang");
+    expect(await page.textContent("#placed")).toMatch(/far above recent guidance prices/);
+    expect(problems).toEqual([]);
+  });
 });
