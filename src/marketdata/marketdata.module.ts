@@ -17,7 +17,7 @@ export interface MarketdataModuleDeps {
 }
 
 export function createMarketdataModule(deps: MarketdataModuleDeps) {
-  const service = createMarketdataService({ repo: createMarketdataRepository(deps.sql), clock: deps.clock, band: deps.config.marketdata.band, log: deps.log });
+  const service = createMarketdataService({ repo: createMarketdataRepository(deps.sql), clock: deps.clock, band: deps.config.marketdata.band });
   const push = createPushService({ repo: createPushRepository(deps.sql), bus: deps.bus, clock: deps.clock, log: deps.log });
   let timer: NodeJS.Timeout | undefined;
   let refreshing = false;

@@ -50,7 +50,6 @@ export interface MarketdataServiceDeps {
   repo: MarketdataRepository;
   clock: Clock;
   band: BandSettings;
-  log?: { error(obj: object, msg: string): void };
 }
 
 function sundayOf(week: string): string {
