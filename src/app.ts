@@ -26,7 +26,7 @@ import { validatorCompiler } from "./http/validation";
 import { createPartiesModule, notifierFromConfig, partiesRoutes, type Notifier } from "./parties";
 import { systemClock, type Clock } from "./shared/clock";
 import { DomainError } from "./shared/errors";
-import { agenciesPagesRoutes, consolePagesRoutes, contractPagesRoutes, tradeRoutes, webRoutes } from "./web";
+import { agenciesPagesRoutes, consolePagesRoutes, contractPagesRoutes, publicDataPagesRoutes, tradeRoutes, webRoutes } from "./web";
 import { consoleRoutes, createConsoleModule } from "./console";
 import { createLedgerModule, ledgerRoutes } from "./ledger";
 import type { Bus } from "./infra/bus";
@@ -38,6 +38,8 @@ import { newId, type NewId } from "./shared/ids";
 import { createEventBus, createRealtimeModule, MAX_CLIENT_MESSAGE_BYTES, realtimeRoutes, type BookSource } from "./realtime";
 import { contractsRoutes, createContractsModule } from "./contracts";
 import { createTrustModule, trustRoutes } from "./trust";
+import { createMarketdataModule, marketdataRoutes } from "./marketdata";
+import { createStatsModule, statsRoutes } from "./stats";
 
 export interface AppDeps {
   config: Config;
@@ -102,9 +104,12 @@ export async function buildApp(deps: AppDeps) {
   const { parties, auth } = partiesModule;
   app.addHook("onClose", async () => auth.drain());
 
+  // Every route that needs no credential (pages, assets, public data): the privacy crawler test walks them all.
+  const publicRoutes: { method: string; url: string }[] = [];
   // The docs routes are public and added by the plugin: mark them so the access check lets them through.
   app.addHook("onRoute", (route) => {
     if (route.url.startsWith("/docs")) route.config = { ...(route.config ?? {}), access: "public" };
+    if (route.config?.access === "public") for (const method of [route.method].flat()) publicRoutes.push({ method, url: route.url });
     // A public route needs no credential: no lock beside it in /docs.
     if (route.config?.access === "public" && route.schema) route.schema = { ...route.schema, security: [] };
   });
@@ -136,6 +141,10 @@ export async function buildApp(deps: AppDeps) {
   const ledgerChecks: (() => Promise<string[]>)[] = [];
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer, checks: ledgerChecks });
   const ledger = ledgerModule.writer;
+  // Guidance prices and the band cache (orders far outside it are flagged, never refused), the targeted push.
+  const marketdata = createMarketdataModule({ sql: db.sql, config, clock, bus, log: app.log });
+  app.addHook("preClose", async () => marketdata.stop());
+  const stats = createStatsModule({ sql: db.sql, config, clock });
   // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({
     sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
@@ -154,7 +163,7 @@ export async function buildApp(deps: AppDeps) {
   const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log, payouts });
   ledgerChecks.push(() => contracts.service.closedEscrowProblems());
   // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables.
-  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress });
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress, priceGuide: marketdata.priceGuide });
   // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
   const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
   app.addHook("preClose", async () => trust.stop());
@@ -281,6 +290,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(contractsRoutes, { contracts: contracts.service });
   await app.register(trustRoutes, { trust: trust.service });
   await app.register(realtimeRoutes, { stream: realtime.stream, tickets: realtime.tickets });
+  await app.register(marketdataRoutes, { marketdata: marketdata.service, push: marketdata.push });
+  await app.register(statsRoutes, { stats: stats.service });
+  await app.register(publicDataPagesRoutes);
   await app.register(tradeRoutes);
   await app.register(contractPagesRoutes);
   await app.register(agenciesPagesRoutes);
@@ -299,6 +311,8 @@ export async function buildApp(deps: AppDeps) {
     app.log.error({ err }, "ledger verification at start-up: closed contracts' escrow could not be checked");
   }
 
-  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, trust, bus, realtime, metrics };
+  await marketdata.start();
+
+  return { app: app as unknown as FastifyInstance, services: { ...partiesModule, payments, idempotency, reconciliation: reconciliationModule.service, stripe: paymentsModule.stripe }, ledger, sequencer, exchange, contracts, trust, bus, realtime, metrics, marketdata, stats, publicRoutes };
 }
 export type BuiltApp = Awaited<ReturnType<typeof buildApp>>;

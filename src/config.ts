@@ -9,6 +9,7 @@ import path from "node:path";
 import { developmentSigningKey, ed25519KeyFromSeed } from "./ledger/ledger.checkpoint";
 import { contractSettingsProblems, type ContractSettings, type Rounding } from "../machines";
 import { parseTrustSettings, type TrustSettings } from "./trust/trust.rules";
+import { bandSettingsProblems, type BandSettings } from "./marketdata/guidance";
 
 export interface Config {
   readonly env: "development" | "production" | "test";
@@ -94,6 +95,17 @@ export interface Config {
     readonly windowDays: number;
     /** Largest bank statement file an operator may upload, bytes. */
     readonly maxStatementBytes: number;
+  };
+  /** Market data: guidance prices, the band an order is checked against (flagged, never refused). */
+  readonly marketdata: {
+    readonly band: BandSettings;
+    /** How often each process recomputes the bands it checks orders against (no query per order). */
+    readonly bandRefreshSeconds: number;
+  };
+  /** Placement statistics. */
+  readonly stats: {
+    /** The public city totals are recomputed at most this often. */
+    readonly publicCacheSeconds: number;
   };
   /** Idempotency claims and stored responses. */
   readonly idempotency: {
@@ -417,6 +429,25 @@ function stripeSettings(env: Env): Config["stripe"] {
   };
 }
 
+/** The guidance band's settings; the pure core's own checks name the variable at fault. */
+function bandSettings(env: Env): BandSettings {
+  const band: BandSettings = {
+    k: str(env, "GUIDANCE_BAND_K") ?? "1.5",
+    minMarginPercent: int(env, "GUIDANCE_BAND_MIN_MARGIN_PERCENT", 10, 0, 100),
+    minHeadcount: int(env, "GUIDANCE_BAND_MIN_HEADCOUNT", 5, 1, 1_000_000),
+    lookbackWeeks: int(env, "GUIDANCE_BAND_LOOKBACK_WEEKS", 4, 1, 52),
+  };
+  const VARIABLE: Record<string, string> = {
+    k: "GUIDANCE_BAND_K",
+    minMarginPercent: "GUIDANCE_BAND_MIN_MARGIN_PERCENT",
+    minHeadcount: "GUIDANCE_BAND_MIN_HEADCOUNT",
+    lookbackWeeks: "GUIDANCE_BAND_LOOKBACK_WEEKS",
+  };
+  const problem = bandSettingsProblems(band)[0];
+  if (problem !== undefined) throw new ConfigError(VARIABLE[problem.field] ?? "GUIDANCE_BAND_K", problem.message);
+  return Object.freeze(band);
+}
+
 /** Parses and validates the environment; throws ConfigError naming the bad variable. */
 export function loadConfig(env: Env): Config {
   const nodeEnv = str(env, "NODE_ENV") ?? "development";
@@ -569,6 +600,13 @@ export function loadConfig(env: Env): Config {
       windowDays: int(env, "RECONCILIATION_WINDOW_DAYS", 3, 0, 31),
       maxStatementBytes: int(env, "RECONCILIATION_MAX_STATEMENT_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     },
+    marketdata: {
+      band: bandSettings(env),
+      bandRefreshSeconds: int(env, "GUIDANCE_BAND_REFRESH_SECONDS", 300, 1, 86_400),
+    },
+    stats: {
+      publicCacheSeconds: int(env, "STATS_PUBLIC_CACHE_SECONDS", 60, 0, 86_400),
+    },
     idempotency: {
       takeoverSeconds: int(env, "IDEMPOTENCY_TAKEOVER_SECONDS", 60, 1, 86_400),
       retentionHours: int(env, "IDEMPOTENCY_RETENTION_HOURS", 24, 1, 24 * 366),
@@ -599,6 +637,8 @@ export const CONFIG_VARIABLES = [
   "CONTRACT_APPROVAL_WINDOW_MINUTES", "CONTRACT_FREE_CANCELLATION_NOTICE_MINUTES", "CONTRACT_LATE_CANCELLATION_FEE_MINUTES",
   "HOURS_ROUNDING_UNIT_MINUTES", "HOURS_ROUNDING", "CONTRACT_TIMER_POLL_MS", "CONTRACT_SWEEP_MS",
   "TRUST_SETTINGS", "ARREARS_SETTLEMENT_WINDOW_DAYS", "ARREARS_QUEUE_SIZE", "RELIABILITY_WINDOW_DAYS", "TRUST_POLL_MS",
+  "GUIDANCE_BAND_K", "GUIDANCE_BAND_MIN_MARGIN_PERCENT", "GUIDANCE_BAND_MIN_HEADCOUNT", "GUIDANCE_BAND_LOOKBACK_WEEKS",
+  "GUIDANCE_BAND_REFRESH_SECONDS", "STATS_PUBLIC_CACHE_SECONDS",
 ] as const;
 
 /** The process's configuration, read once from the environment on first use. */

@@ -92,6 +92,26 @@ describe("config", () => {
     expect(() => loadConfig({ STRIPE_SECRET_KEY: "sk_test_abc123" })).toThrow("STRIPE_WEBHOOK_SECRET");
   });
 
+  it("reads the guidance band and statistics settings, refusing bad values by name", () => {
+    expect(loadConfig({})).toMatchObject({
+      marketdata: { band: { k: "1.5", minMarginPercent: 10, minHeadcount: 5, lookbackWeeks: 4 }, bandRefreshSeconds: 300 },
+      stats: { publicCacheSeconds: 60 },
+    });
+    const c = loadConfig({
+      GUIDANCE_BAND_K: "2", GUIDANCE_BAND_MIN_MARGIN_PERCENT: "0", GUIDANCE_BAND_MIN_HEADCOUNT: "20", GUIDANCE_BAND_LOOKBACK_WEEKS: "8",
+      GUIDANCE_BAND_REFRESH_SECONDS: "30", STATS_PUBLIC_CACHE_SECONDS: "0",
+    });
+    expect(c).toMatchObject({ marketdata: { band: { k: "2", minMarginPercent: 0, minHeadcount: 20, lookbackWeeks: 8 }, bandRefreshSeconds: 30 }, stats: { publicCacheSeconds: 0 } });
+    expect(Object.isFrozen(c.marketdata.band)).toBe(true);
+    for (const [name, value] of [
+      ["GUIDANCE_BAND_K", "1.5x"], ["GUIDANCE_BAND_K", "-1"], ["GUIDANCE_BAND_K", "1.2345"], ["GUIDANCE_BAND_MIN_MARGIN_PERCENT", "101"],
+      ["GUIDANCE_BAND_MIN_HEADCOUNT", "0"], ["GUIDANCE_BAND_LOOKBACK_WEEKS", "0"], ["GUIDANCE_BAND_LOOKBACK_WEEKS", "53"],
+      ["GUIDANCE_BAND_REFRESH_SECONDS", "0"], ["STATS_PUBLIC_CACHE_SECONDS", "-5"],
+    ]) {
+      expect(refusal({ [name!]: value! }).variable, `${name}=${value}`).toBe(name);
+    }
+  });
+
   it("reads the payment ceiling and the idempotency settings, refusing bad values by name", () => {
     expect(loadConfig({})).toMatchObject({ paymentMaxFen: 10_000_000_000, idempotency: { takeoverSeconds: 60, retentionHours: 24, sweepSeconds: 10 } });
     const c = loadConfig({ PAYMENT_MAX_FEN: "500000", IDEMPOTENCY_TAKEOVER_SECONDS: "5", IDEMPOTENCY_RETENTION_HOURS: "72", IDEMPOTENCY_SWEEP_SECONDS: "0" });

@@ -18,7 +18,7 @@ import {
   type WorkerShiftContext,
 } from "../../machines";
 import { workerPayableAccountId } from "../ledger";
-import { ADULT_AGE, ageOn, parseMarketId, shanghaiDate, shanghaiIso, skillById } from "../parties";
+import { ADULT_AGE, ageOn, parseMarketId, shanghaiDate, shanghaiIso } from "../parties";
 import type { Clock } from "../shared/clock";
 import { decodeCursor, pageOf, type Page } from "../shared/cursor";
 import { DomainError, invalidField, notFound } from "../shared/errors";
@@ -28,6 +28,7 @@ import { canReadAll, type Principal } from "../shared/principal";
 import { codeMatches, CODE_PERIOD_MS, currentCode, distanceMetres, microDegrees } from "./attendance";
 import type { ContractsRepository, SettlementRow, ShiftRow, WorkflowRow } from "./contracts.repository";
 import type { ContractsRuntime } from "./contracts.runtime";
+import { juvenileRefusal } from "./staffing-rules";
 
 export interface ContractsServiceDeps {
   repo: ContractsRepository;
@@ -41,18 +42,6 @@ export interface ContractsServiceDeps {
 }
 
 const MIN = 60_000;
-/** Skills a juvenile worker (16–17) may not be named for, beyond the licensed operations (heavy lifting, building sites). */
-const HEAVY_SKILLS = new Set(["construction-labourer", "mover", "scaffolder"]);
-
-/** Night work for the juvenile-worker rule: any part of the shift between 22:00 and 06:00 in Asia/Shanghai. */
-function touchesNight(start: number, end: number): boolean {
-  const SH = 8 * 3_600_000;
-  for (let t = start; t < end; t += MIN) {
-    const minuteOfDay = Math.floor(((t + SH) % 86_400_000) / MIN);
-    if (minuteOfDay >= 22 * 60 || minuteOfDay < 6 * 60) return true;
-  }
-  return false;
-}
 
 type PolicyView = {
   staffingDeadlineMinutesBeforeStart: number;
@@ -344,7 +333,6 @@ export function createContractsService(deps: ContractsServiceDeps) {
         throw new DomainError("forbidden", "this worker belongs to another supplier", { field: "/body/workerId" });
       }
       const level = worker.skills.get(w.skillId);
-      const skill = skillById(w.skillId);
       if (level === undefined) throw new DomainError("unprocessable", `the worker does not hold the skill ${w.skillId}`, { field: "/body/workerId", reason: "skill" });
       if (level < w.minCertificate) {
         throw new DomainError("unprocessable", `the order requires certificate level ${w.minCertificate} in ${w.skillId}; the worker holds ${level}`, {
@@ -353,10 +341,11 @@ export function createContractsService(deps: ContractsServiceDeps) {
         });
       }
       if (worker.birthDate !== null && ageOn(worker.birthDate, shanghaiDate(w.shiftStart)) < ADULT_AGE) {
-        if (touchesNight(w.shiftStart, w.shiftEnd)) {
+        const refusal = juvenileRefusal(w.skillId, w.shiftStart, w.shiftEnd);
+        if (refusal === "juvenile_night") {
           throw new DomainError("unprocessable", "a juvenile worker (under 18) may not work night shifts (22:00–06:00)", { field: "/body/workerId", reason: "juvenile_night" });
         }
-        if (skill?.licensedOperation || HEAVY_SKILLS.has(w.skillId)) {
+        if (refusal === "juvenile_hazard") {
           throw new DomainError("unprocessable", `a juvenile worker (under 18) may not do ${w.skillId} work (hazardous, heavy or a licensed operation)`, {
             field: "/body/workerId",
             reason: "juvenile_hazard",

@@ -14,3 +14,5 @@ export { seatAmounts, seatTransfers, type SeatAmounts, type SeatTerms, type Paye
 export { currentCode, codeMatches, distanceMetres, CODE_PERIOD_MS } from "./attendance";
 /** HTTP routes: /v1/contracts/:id/{workflow,assignments,cancel,shifts,seats/:seat/split}, /v1/shifts*, /v1/site*, /v1/earnings, /v1/notifications. */
 export { contractsRoutes } from "./contracts.routes";
+/** Staffing rules about the person (what a juvenile worker may not be named for), pure. */
+export { juvenileRefusal, touchesNight } from "./staffing-rules";

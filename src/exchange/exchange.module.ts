@@ -6,7 +6,7 @@ import type { NewId } from "../shared/ids";
 import type { BookView, Sequencer } from "../sequencer";
 import type { ExchangeSettings } from "./exchange.core";
 import { createExchangeRepository } from "./exchange.repository";
-import { createExchangeService, type ContractProgressPort } from "./exchange.service";
+import { createExchangeService, type ContractProgressPort, type PriceGuide } from "./exchange.service";
 
 /** The exchange's rules from the configuration (the sequencer journals them when they change). */
 export function exchangeSettingsOf(config: Pick<Config, "exchange" | "platformFeeRate">): ExchangeSettings {
@@ -28,13 +28,16 @@ export interface ExchangeModuleDeps {
   newId: NewId;
   /** Where contracts stand in their workflows (the contract runtime); without it they show their state at the fill. */
   progress?: ContractProgressPort;
+  /** Market data's band check: orders far outside the guidance band are flagged in the answer (never refused). */
+  priceGuide?: PriceGuide;
 }
 
 /** The exchange: markets, orders with pre-trade escrow, contracts. Writes nothing at start-up. */
 export async function createExchangeModule(deps: ExchangeModuleDeps) {
   const { sequencer } = deps;
   const service = createExchangeService({
-    repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId, ...(deps.progress ? { progress: deps.progress } : {}),
+    repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId,
+    ...(deps.progress ? { progress: deps.progress } : {}), ...(deps.priceGuide ? { priceGuide: deps.priceGuide } : {}),
   });
   return {
     service,

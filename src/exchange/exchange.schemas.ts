@@ -127,6 +127,27 @@ export const Fill = Type.Object({
   at: Iso("When it traded"),
 });
 
+export const PriceGuidance = Type.Object(
+  {
+    flagged: Type.Boolean({ description: "true: the rate is far outside the recent band (shown to you only; the order is placed all the same)" }),
+    direction: Type.Union([Type.Literal("below"), Type.Literal("above"), Type.Null()]),
+    band: Type.Union([
+      Type.Object({
+        week: Type.String({ description: "The ISO week of the band: the latest of the look-back weeks before the shift's week with enough placed workers" }),
+        headcount: Type.Integer(),
+        p25Fen: Type.Integer(),
+        medianFen: Type.Integer(),
+        p75Fen: Type.Integer(),
+        vwapFen: Type.Integer(),
+        lowerFen: Type.Integer({ description: "Lowest rate not flagged: p25 − max(k × IQR, a share of the median)" }),
+        upperFen: Type.Integer({ description: "Highest rate not flagged: p75 + the same margin" }),
+      }),
+      Type.Null(),
+    ], { description: "null: no band yet (too few trades in this skill and district lately)" }),
+  },
+  { description: "The order's rate against the guidance prices (GET /v1/public/guidance-prices); only in the answer to placing it" },
+);
+
 export const Order = Type.Object({
   id: Type.String(),
   clientOrderId: Type.Union([Type.String(), Type.Null()]),
@@ -154,6 +175,7 @@ export const Order = Type.Object({
   fills: Type.Array(Fill),
   createdAt: Iso("Accepted"),
   updatedAt: Iso("Last changed"),
+  guidance: Type.Optional(Type.Union([PriceGuidance, Type.Null()])),
 });
 
 export const CancelAllResult = Type.Object({ cancelled: Type.Integer() });

@@ -45,6 +45,27 @@ export interface ContractProgressPort {
   progressOf(contractIds: readonly string[]): Promise<ReadonlyMap<string, ContractProgress>>;
 }
 
+/** How an order's rate compares with the recent guidance band: flagged when far outside it, never refused. */
+export interface PriceGuidance {
+  readonly flagged: boolean;
+  readonly direction: "below" | "above" | null;
+  readonly band: {
+    readonly week: string;
+    readonly headcount: number;
+    readonly p25Fen: number;
+    readonly medianFen: number;
+    readonly p75Fen: number;
+    readonly vwapFen: number;
+    readonly lowerFen: number;
+    readonly upperFen: number;
+  } | null;
+}
+
+/** The port to market data (owned here): checks a rate against a cached band, with no query. */
+export interface PriceGuide {
+  check(market: string, rateFen: number): PriceGuidance | null;
+}
+
 export interface ExchangeServiceDeps {
   repo: ExchangeRepository;
   sequencer: Sequencer;
@@ -52,6 +73,8 @@ export interface ExchangeServiceDeps {
   newId: NewId;
   /** Contracts' workflow states; without it a contract shows the state it was written in at the fill (staffing). */
   progress?: ContractProgressPort;
+  /** Flags an order far outside the guidance band in the answer to its placing (absent: no flag). */
+  priceGuide?: PriceGuide;
   /** how long what is known about an organisation (kind, colour, licence) is reused, ms; default 5000. */
   partyCacheMs?: number;
 }
@@ -96,6 +119,8 @@ export interface OrderView {
   fills: FillJson[];
   createdAt: string;
   updatedAt: string;
+  /** Only in the answer to placing it: the rate against the recent guidance band. */
+  guidance?: PriceGuidance | null;
 }
 
 export interface ContractView {
@@ -377,7 +402,9 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       const refused = checkPlacement(order, clock.now().getTime(), sequencer.settings);
       if (!refused.ok) throw refusalError(refused);
       const outcome = (await sequencer.submit({ t: "place", order })) as OrderOutcome;
-      if (outcome.ok) return { replayed: false, order: orderView(outcome.order, outcome.fills.map(fillJson)) };
+      // From the band cache, after the sequencer answered: the flag never delays or changes the order.
+      const guidance = deps.priceGuide?.check(body.market, body.rateFen) ?? null;
+      if (outcome.ok) return { replayed: false, order: { ...orderView(outcome.order, outcome.fills.map(fillJson)), guidance } };
       if (outcome.code !== "duplicate") throw refusalError(outcome);
       const original = await repo.findOrder(outcome.orderId);
       if (original === undefined) throw new DomainError("internal", `order ${outcome.orderId} is remembered but not stored`);
@@ -388,7 +415,7 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
           { field: body.clientOrderId !== undefined ? "/body/clientOrderId" : "/headers/idempotency-key", orderId: original.id },
         );
       }
-      return { replayed: true, order: await storedView(original) };
+      return { replayed: true, order: { ...(await storedView(original)), guidance: deps.priceGuide?.check(original.market, original.rateFen) ?? null } };
     },
 
     /** The caller's orders (operators and regulators: everyone's), newest first. */

@@ -68,7 +68,7 @@ export type {
 /** The exchange module built on the shard's sequencer: service, committed books for the edge, supplier offer cancellation. */
 export { createExchangeModule, exchangeSettingsOf, type ExchangeModule, type ExchangeModuleDeps } from "./exchange.module";
 /** Authorisation, ownership and views of markets, orders and contracts. */
-export { createExchangeService, type ExchangeService, type MarketView, type OrderView as ApiOrder, type ContractView } from "./exchange.service";
+export { createExchangeService, type ExchangeService, type MarketView, type OrderView as ApiOrder, type ContractView, type PriceGuide, type PriceGuidance } from "./exchange.service";
 /** The port the exchange reads contracts' workflow states through (implemented by the contract runtime, wired in app.ts). */
 export type { ContractProgress, ContractProgressPort } from "./exchange.service";
 /** The exchange's reads from PostgreSQL. */

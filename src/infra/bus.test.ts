@@ -30,4 +30,14 @@ describe("local bus", () => {
     expect(got).toEqual([7]);
     expect(errors).toHaveLength(1);
   });
+
+  it("delivers every event to subscribeOwn in one process (all of them are its own)", () => {
+    const bus = createLocalBus();
+    const got: number[] = [];
+    const off = bus.subscribeOwn("trade", (e) => got.push(e.seq));
+    bus.publish(trade(1));
+    off();
+    bus.publish(trade(2));
+    expect(got).toEqual([1]);
+  });
 });

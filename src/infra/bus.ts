@@ -14,6 +14,11 @@ export interface Bus {
   publish(event: DomainEvent): void;
   /** Subscribes to one event type; returns the unsubscribe function. */
   subscribe<T extends DomainEventType>(type: T, handler: (event: EventOf<T>) => void): () => void;
+  /**
+   * Subscribes to the events this process published only (all of them, when the bus is in-process): work
+   * that must happen once per event across every node — a targeted push — hangs off this, not subscribe.
+   */
+  subscribeOwn<T extends DomainEventType>(type: T, handler: (event: EventOf<T>) => void): () => void;
 }
 
 /** In-process bus: synchronous fan-out to the subscribers of a type. */
@@ -32,6 +37,14 @@ export function createLocalBus(onError: (err: unknown, event: DomainEvent) => vo
       }
     },
     subscribe(type, handler) {
+      let set = handlers.get(type);
+      if (set === undefined) handlers.set(type, (set = new Set()));
+      const h = handler as (event: DomainEvent) => void;
+      set.add(h);
+      return () => void set.delete(h);
+    },
+    subscribeOwn(type, handler) {
+      // One process: every event published here is its own.
       let set = handlers.get(type);
       if (set === undefined) handlers.set(type, (set = new Set()));
       const h = handler as (event: DomainEvent) => void;

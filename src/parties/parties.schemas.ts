@@ -21,7 +21,7 @@ const NOT_BLANK = "\\S";
 const PHONE_PATTERN = "^[\\s-]*(?:\\+[\\s-]*8[\\s-]*6|0[\\s-]*0[\\s-]*8[\\s-]*6|8[\\s-]*6)?[\\s-]*1[\\s-]*[3-9](?:[\\s-]*\\d){9}[\\s-]*$";
 
 const Phone = (description: string) =>
-  Type.String({ maxLength: 20, pattern: PHONE_PATTERN, description: `${description}. Mainland mobile: 11 digits starting 13–19, optionally +86, 0086 or 86 before; spaces and hyphens are ignored`, examples: ["+8613923000007", "139 2300 0007"] });
+  Type.String({ maxLength: 20, pattern: PHONE_PATTERN, description: `${description}. Mainland mobile: 11 digits starting 13–19, optionally +86, 0086 or 86 before; spaces and hyphens are ignored`, examples: [EXAMPLES.phone, "138 0013 8000"] });
 
 const DistrictCode = Type.Enum(districts.map((d) => d.code), {
   description: "GB/T 2260 code of one of Chongqing's 38 districts and counties (see GET /v1/catalogue)",
@@ -167,7 +167,7 @@ export const CreateWorkerBody = Type.Object(
   {
     additionalProperties: false,
     examples: [{
-      realName: "张伟",
+      realName: "李雷",
       residentId: EXAMPLES.residentId,
       phone: EXAMPLES.phone,
       districtCode: EXAMPLES.districtCode,
@@ -221,11 +221,11 @@ const Code = Type.String({ pattern: "^\\d{6}$", description: "The 6-digit code f
 
 export const OtpRequestBody = Type.Object(
   { phone: Phone("The worker's phone") },
-  { additionalProperties: false, examples: [{ phone: "+8613923000007" }] },
+  { additionalProperties: false, examples: [{ phone: EXAMPLES.phone }] },
 );
 export const OtpVerifyBody = Type.Object(
   { phone: Phone("The phone the code was sent to"), code: Code },
-  { additionalProperties: false, examples: [{ phone: "+8613923000007", code: "042917" }] },
+  { additionalProperties: false, examples: [{ phone: EXAMPLES.phone, code: "042917" }] },
 );
 
 export const PhoneConfirmBody = Type.Object(

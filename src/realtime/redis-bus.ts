@@ -8,7 +8,7 @@
  * by bookSeq and re-snapshot.
  */
 import type { Redis } from "ioredis";
-import type { Bus } from "../infra/bus";
+import { createLocalBus, type Bus } from "../infra/bus";
 import type { DomainEvent } from "../shared/events";
 
 export interface DistributedBus extends Bus {
@@ -35,6 +35,8 @@ interface Envelope {
 /** Joins the channel (resolves once subscribed) and returns the bus to publish on. */
 export async function createRedisBus(deps: RedisBusDeps): Promise<DistributedBus> {
   const { local, redis, channel, nodeId, onError } = deps;
+  // Subscribers of this node's own events only (subscribeOwn): what came from other nodes never reaches them.
+  const own = createLocalBus((err) => onError(err, "bus: a subscriber of own events failed"));
   const subscriber = redis.duplicate();
   subscriber.on("error", (err) => onError(err, "redis bus subscriber"));
   subscriber.on("message", (from: string, payload: string) => {
@@ -56,10 +58,12 @@ export async function createRedisBus(deps: RedisBusDeps): Promise<DistributedBus
   return {
     publish(event) {
       local.publish(event);
+      own.publish(event);
       const envelope: Envelope = { node: nodeId, event };
       redis.publish(channel, JSON.stringify(envelope)).catch((err: unknown) => onError(err, `redis bus: publishing ${event.type}`));
     },
     subscribe: (type, handler) => local.subscribe(type, handler),
+    subscribeOwn: (type, handler) => own.subscribe(type, handler),
     async close() {
       await subscriber.quit().catch(() => subscriber.disconnect());
     },

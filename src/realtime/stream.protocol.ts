@@ -27,6 +27,7 @@ export type Channel =
   | { readonly kind: "book"; readonly market: string; readonly name: string }
   | { readonly kind: "trades"; readonly market: string; readonly name: string }
   | { readonly kind: "executions"; readonly name: "executions" }
+  | { readonly kind: "opportunities"; readonly name: "opportunities" }
   | { readonly kind: "shifts"; readonly name: "shifts" };
 
 export type ClientMessage =
@@ -51,12 +52,13 @@ function fail(code: StreamErrorCode, detail: string, extra: { field?: string; ch
   return { ok: false, error: { type: "error", code, detail, ...extra } };
 }
 
-/** Reads a channel name: `book:<market>`, `trades:<market>`, `executions`, `shifts`. */
+/** Reads a channel name: `book:<market>`, `trades:<market>`, `executions`, `opportunities`, `shifts`. */
 export function parseChannel(name: unknown): Parsed<Channel> {
   if (typeof name !== "string" || name.length === 0 || name.length > 128) {
-    return fail("validation_failed", 'channel must be "book:<market>", "trades:<market>", "executions" or "shifts"', { field: "/channel" });
+    return fail("validation_failed", 'channel must be "book:<market>", "trades:<market>", "executions", "opportunities" or "shifts"', { field: "/channel" });
   }
   if (name === "executions") return { ok: true, value: { kind: "executions", name } };
+  if (name === "opportunities") return { ok: true, value: { kind: "opportunities", name } };
   if (name === "shifts") return { ok: true, value: { kind: "shifts", name } };
   const colon = name.indexOf(":");
   const kind = colon < 0 ? name : name.slice(0, colon);
@@ -66,7 +68,7 @@ export function parseChannel(name: unknown): Parsed<Channel> {
     if (!parsed.ok) return fail("validation_failed", `${parsed.message} (market id: skill.district.date.slot)`, { field: "/channel", channel: name });
     return { ok: true, value: { kind, market, name } };
   }
-  return fail("validation_failed", `unknown channel "${name}": use "book:<market>", "trades:<market>", "executions" or "shifts"`, { field: "/channel", channel: name });
+  return fail("validation_failed", `unknown channel "${name}": use "book:<market>", "trades:<market>", "executions", "opportunities" or "shifts"`, { field: "/channel", channel: name });
 }
 
 /** Reads one text frame from a client. */
@@ -98,6 +100,9 @@ export function mayWatch(principal: Principal, channel: Channel): ErrorFrame | n
   if (channel.kind === "executions" && principal.organisationId === null) {
     return { type: "error", code: "forbidden", detail: "executions are private to an organisation: connect with an enterprise or agency API key", channel: channel.name };
   }
+  if (channel.kind === "opportunities" && principal.organisationId === null) {
+    return { type: "error", code: "forbidden", detail: "opportunities are private to an organisation: connect with an agency's or lending enterprise's API key", channel: channel.name };
+  }
   if (channel.kind === "shifts" && principal.workerId === null) {
     return { type: "error", code: "forbidden", detail: "shifts are private to a worker: connect with a worker session", channel: channel.name };
   }
@@ -115,6 +120,8 @@ export function routeKey(principal: Principal, channel: Channel): string {
       return channel.name;
     case "executions":
       return `executions:${principal.organisationId}`;
+    case "opportunities":
+      return `opportunities:${principal.organisationId}`;
     case "shifts":
       return `shifts:${principal.workerId}`;
   }

@@ -115,6 +115,12 @@ export function createStreamService(deps: StreamServiceDeps): StreamService {
     }
   }
 
+  /** A targeted event to each of its recipients' private channel, without the list of who else was told. */
+  function fanOutTo(prefix: string, channel: string, event: DomainEvent & { recipients: readonly string[] }) {
+    const { recipients, ...rest } = event;
+    for (const id of new Set(recipients)) fanOut(`${prefix}:${id}`, channel, rest as DomainEvent);
+  }
+
   class Connection implements StreamConnection {
     readonly subs = new Map<string, Subscription>();
     alive = true;
@@ -248,6 +254,8 @@ export function createStreamService(deps: StreamServiceDeps): StreamService {
       if (e.supplierId !== e.enterpriseId) fanOut(`executions:${e.supplierId}`, "executions", e);
     }),
     bus.subscribe("shift.offered", (e) => fanOut(`shifts:${e.workerId}`, "shifts", e)),
+    bus.subscribe("order.opportunity", (e) => fanOutTo("opportunities", "opportunities", e)),
+    bus.subscribe("seats.open", (e) => fanOutTo("shifts", "shifts", e)),
     bus.subscribe("workflow.changed", (e) => {
       if (e.workerId !== null) fanOut(`shifts:${e.workerId}`, "shifts", e);
       fanOut(`executions:${e.enterpriseId}`, "executions", e);

@@ -93,5 +93,41 @@ export interface WorkflowChanged extends Base {
   readonly state: string;
 }
 
-export type DomainEvent = BookChanged | TradeEvent | ExecutionEvent | ContractCreated | ShiftOffered | WorkflowChanged;
+/**
+ * Targeted push of a new demand order to the suppliers that could staff it (workers with the skill at the
+ * level asked, in its district, a colour the order accepts, a valid licence): to each recipient's
+ * `opportunities` channel, and nobody else. No owner: the book does not name who ordered either.
+ */
+export interface OrderOpportunity extends Base {
+  readonly type: "order.opportunity";
+  /** Organisations told; the stream strips this list from the frame each of them gets. */
+  readonly recipients: readonly string[];
+  readonly orderId: string;
+  readonly market: string;
+  /** Headcount still wanted. */
+  readonly remaining: number;
+  readonly rateFen: number;
+  readonly minCertificate: number;
+  readonly minColour: "blue" | "red" | null;
+}
+
+/**
+ * Targeted push of a contract's open seats to the supplier's own workers who could take one (the skill at
+ * the level asked, an adult where the work requires it, free at that time): to each recipient's `shifts`
+ * channel and phone page, and nobody else. The supplier still names who works.
+ */
+export interface SeatsOpen extends Base {
+  readonly type: "seats.open";
+  /** Workers told; the stream strips this list from the frame each of them gets. */
+  readonly recipients: readonly string[];
+  readonly contractId: string;
+  readonly supplierId: string;
+  readonly market: string;
+  readonly openSeats: number;
+  readonly rateFen: number;
+  readonly shiftStart: string;
+  readonly shiftEnd: string;
+}
+
+export type DomainEvent = BookChanged | TradeEvent | ExecutionEvent | ContractCreated | ShiftOffered | WorkflowChanged | OrderOpportunity | SeatsOpen;
 export type DomainEventType = DomainEvent["type"];

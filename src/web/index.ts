@@ -10,3 +10,5 @@ export { echartsAsset, type VendorAsset } from "./vendor";
 export { agenciesPagesRoutes } from "./agencies.routes";
 /** The operator console (/console…): reconciliation, disputes, ledger, payments, charts. */
 export { consolePagesRoutes } from "./console.routes";
+/** The public-data pages: guidance prices with a chart and the city's totals (/prices), the regulator's statistics (/stats). */
+export { publicDataPagesRoutes } from "./publicdata.routes";

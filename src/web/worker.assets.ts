@@ -37,7 +37,7 @@ export const loginHtml = shell("login", `  <h1 data-t="loginTitle"></h1>
   <p class="sub" data-t="loginSub"></p>
   <form id="phone-form" novalidate>
     <label for="phone" data-t="phone"></label>
-    <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" placeholder="139 2300 0000" required>
+    <input id="phone" name="phone" type="tel" inputmode="tel" autocomplete="tel" placeholder="138 0013 8000" required>
     <button id="send" type="submit" data-t="send"></button>
   </form>
   <form id="code-form" novalidate hidden>
@@ -55,6 +55,7 @@ export const workerHtml = shell("worker", `  <h1 data-t="homeTitle"></h1>
   <p id="hello" class="hello"></p>
   <p class="live-line"><span id="live" class="badge" data-t="live_connecting"></span></p>
   <section aria-labelledby="h-offered"><h2 id="h-offered" data-t="offered"></h2><ol id="offered" class="cards"></ol></section>
+  <section aria-labelledby="h-openings"><h2 id="h-openings" data-t="openings"></h2><ol id="openings" class="cards"></ol></section>
   <section aria-labelledby="h-upcoming"><h2 id="h-upcoming" data-t="upcoming"></h2><ol id="upcoming" class="cards"></ol></section>
   <section aria-labelledby="h-past"><h2 id="h-past" data-t="past"></h2><ol id="past" class="cards"></ol></section>
   <section id="account" aria-labelledby="h-account" hidden>

@@ -68,6 +68,21 @@ describe.skipIf(!redisUrl).each(backends)("fan-out across two nodes through Redi
     expect(seen.b).toEqual(["fil_a1", "fil_b1", "fil_a2"]);
   });
 
+  it("delivers to subscribeOwn only the events this node published (work done once across nodes: the targeted push)", async () => {
+    const own: Record<"a" | "b", string[]> = { a: [], b: [] };
+    const offA = a.built.bus.subscribeOwn("trade", (e) => own.a.push(e.fillId));
+    const offB = b.built.bus.subscribeOwn("trade", (e) => own.b.push(e.fillId));
+    const atB = until(b, "fil_own_a");
+    a.built.bus.publish(trade("fil_own_a"));
+    await atB;
+    const atA = until(a, "fil_own_b");
+    b.built.bus.publish(trade("fil_own_b"));
+    await atA;
+    offA();
+    offB();
+    expect(own).toEqual({ a: ["fil_own_a"], b: ["fil_own_b"] });
+  });
+
   it("gets an event published on one node to WebSocket clients of both", async () => {
     const onA = await openStream(a.baseUrl, { key: a.key("demo agency 0004") });
     const onB = await openStream(b.baseUrl, { key: b.key("demo enterprise 0001") });

@@ -20,6 +20,9 @@
       orderKind: "类型", kindDemand: "用工需求", kindShared: "共享用工报价（出借本企业员工，按成本）",
       sharedTitle: "发布共享用工报价", rateShared: "每小时成本（元/小时）",
       placed: "已提交：{state}，已成交 {filled} 人，剩余 {remaining} 人。", placedHold: "冻结资金 {hold}。",
+      band_above: "提示：该时薪明显高于近期指导价格（{week}：中位数 {median}，正常区间 {lower}–{upper}）。订单已照常提交。",
+      band_below: "提示：该时薪明显低于近期指导价格（{week}：中位数 {median}，正常区间 {lower}–{upper}）。订单已照常提交。",
+      opportunity: "新需求：{market}，需要 {remaining} 人 @ {rate}/小时", opportunityCert: "（证书等级 ≥ {level}）",
       book: "实时盘口", demandSide: "需求（买方）", supplySide: "供给（卖方）", levelQty: "{qty} 人", levelOrders: "{n} 单", emptyBook: "暂无挂单",
       trades: "最新成交", emptyTrades: "暂无成交", tradeLine: "{qty} 人 @ {rate}/小时",
       aggressor_demand: "需求方主动成交", aggressor_supply: "供给方主动成交", shared: "共享用工",
@@ -70,6 +73,9 @@
       orderKind: "Kind", kindDemand: "Demand order", kindShared: "Shared-staffing offer (lend own staff at cost)",
       sharedTitle: "Post a shared-staffing offer", rateShared: "Hourly cost (yuan)",
       placed: "Placed: {state}, {filled} filled, {remaining} remaining.", placedHold: "{hold} held.",
+      band_above: "Note: this rate is far above recent guidance prices ({week}: median {median}, usual range {lower}–{upper}). The order was placed all the same.",
+      band_below: "Note: this rate is far below recent guidance prices ({week}: median {median}, usual range {lower}–{upper}). The order was placed all the same.",
+      opportunity: "New demand: {market}, {remaining} wanted @ {rate}/h", opportunityCert: " (certificate level ≥ {level})",
       book: "Live book", demandSide: "Demand (bids)", supplySide: "Supply (offers)", levelQty: "{qty} people", levelOrders: "{n} orders", emptyBook: "No orders",
       trades: "Latest trades", emptyTrades: "No trades yet", tradeLine: "{qty} @ {rate}/h",
       aggressor_demand: "demand took", aggressor_supply: "supply took", shared: "shared staffing",
@@ -422,6 +428,11 @@
       el("div", { class: "line" }, el("strong", { text: t("tradeLine", { qty: tr.qty, rate: yuan(tr.rateFen) }) }), el("span", { class: "muted", text: when(tr.at) })),
       el("div", { class: "line muted" }, el("span", { text: t(`aggressor_${tr.aggressor}`) }), tr.shared ? el("span", { text: t("shared") }) : null)));
     const renderExecs = () => listInto("executions", execs, "emptyExecutions", (f) => {
+      if (f.type === "order.opportunity") {
+        return el("li", { "data-kind": "opportunity", "data-order": f.orderId, class: "fresh" },
+          el("strong", { text: t("opportunity", { market: marketLabel(f.market), remaining: f.remaining, rate: yuan(f.rateFen) }) + (f.minCertificate > 0 ? t("opportunityCert", { level: f.minCertificate }) : "") }),
+          el("span", { class: "muted", text: when(f.at) }));
+      }
       if (f.type === "contract.created") {
         return el("li", { "data-kind": "contract", "data-contract": f.contractId, class: "fresh" },
           el("strong", { text: t("contractCreated", { headcount: f.headcount, rate: yuan(f.rateFen) }) }),
@@ -464,7 +475,7 @@
       renderTrades();
     }
     function onExecution(f) {
-      if (f.type !== "execution" && f.type !== "contract.created") return;
+      if (f.type !== "execution" && f.type !== "contract.created" && f.type !== "order.opportunity") return;
       execs = [f, ...execs].slice(0, 50);
       renderExecs();
       if (f.market === market) loadMine();
@@ -521,9 +532,13 @@
         if (shared) body.shared = true;
         const o = await placeOrder("/v1/orders", body);
         const box = $("placed");
-        const text = () => t("placed", { state: t(`state_${o.state}`), filled: o.filled, remaining: o.remaining }) + (o.side === "demand" && o.holdFen > 0 ? ` ${t("placedHold", { hold: yuan(o.holdFen) })}` : "");
+        // An order far outside the recent guidance band is placed, and the organisation is told (never blocked).
+        const g = o.guidance && o.guidance.flagged && o.guidance.band ? o.guidance : null;
+        const flag = () => (g ? ` ${t(`band_${g.direction}`, { week: g.band.week, median: yuan(g.band.medianFen), lower: yuan(g.band.lowerFen), upper: yuan(g.band.upperFen) })}` : "");
+        const text = () => t("placed", { state: t(`state_${o.state}`), filled: o.filled, remaining: o.remaining }) + (o.side === "demand" && o.holdFen > 0 ? ` ${t("placedHold", { hold: yuan(o.holdFen) })}` : "") + flag();
         box.textContent = text();
         box.dataset.order = o.id;
+        if (g) box.dataset.band = g.direction; else delete box.dataset.band;
         box.hidden = false;
         renderers.push(() => { if (!box.hidden && box.dataset.order === o.id) box.textContent = text(); });
         loadMine();
@@ -536,6 +551,8 @@
 
     $("app").hidden = false;
     stream.subscribe("executions", onExecution);
+    // Suppliers hear of new demand orders their workers could staff (targeted push).
+    if (org.kind === "agency" || org.lendsStaff) stream.subscribe("opportunities", onExecution);
     stream.start();
     if (initial && parts.length === 4) watch(initial);
   }

@@ -16,6 +16,7 @@
       live_connecting: "连接中…", live_live: "实时更新", live_reconnecting: "重新连接中…",
       offered: "新的班次邀请", upcoming: "我的班次", past: "已结束的班次",
       noOffered: "暂时没有新的邀请。", noUpcoming: "暂时没有待上的班次。", noPast: "还没有已结束的班次。",
+      openings: "所在机构的空缺班次", noOpenings: "暂时没有适合您的空缺。", openingSeats: "空缺 {n} 人", openingHint: "想接这个班次？请联系您的机构为您派工。",
       when: "{date} {from}–{to}", rate: "时薪 {rate}", by: "用工企业：{name}", agency: "派遣机构：{name}",
       confirmBy: "请在 {time} 前确认", checkInBy: "请在 {time} 前签到", confirm: "确认接单", decline: "拒绝",
       siteCode: "现场签到码（6 位）", checkIn: "签到", checkOut: "签退",
@@ -46,6 +47,7 @@
       live_connecting: "Connecting…", live_live: "Live", live_reconnecting: "Reconnecting…",
       offered: "Shift offers", upcoming: "My shifts", past: "Past shifts",
       noOffered: "No new offers.", noUpcoming: "No shifts coming up.", noPast: "No past shifts yet.",
+      openings: "Open seats at your agency", noOpenings: "No open seats for you right now.", openingSeats: "{n} open", openingHint: "Want it? Ask your agency to name you for it.",
       when: "{date} {from}–{to}", rate: "{rate} an hour", by: "Employer: {name}", agency: "Agency: {name}",
       confirmBy: "Confirm by {time}", checkInBy: "Check in by {time}", confirm: "Confirm", decline: "Decline",
       siteCode: "Site code (6 digits)", checkIn: "Check in", checkOut: "Check out",
@@ -121,6 +123,7 @@
     if ($("live")) { $("live").textContent = t("live_" + live); $("live").className = "badge" + (live === "live" ? " live" : ""); }
     if (shifts) renderShifts();
     if ($("account")) renderAccount();
+    renderOpenings();
   }
   function show(id, key, params) { shown[id] = { key: key, params: params || {} }; render(); }
   function hide(id) { shown[id] = null; render(); }
@@ -365,7 +368,28 @@
     });
   }
 
-  /** The `shifts` channel: any change to one of the worker's shifts reloads the list. */
+  /** Seats the worker's supplier needs people for, that the worker could take (targeted push; the supplier names who works). */
+  var openings = null;
+  function loadOpenings() {
+    return call("GET", "/v1/shifts/openings").then(function (page) { openings = page.items || []; renderOpenings(); }, function () { /* the list stays as it was */ });
+  }
+  function renderOpenings() {
+    var ol = $("openings");
+    if (!ol || !openings) return;
+    ol.textContent = "";
+    if (openings.length === 0) ol.append(el("li", "empty", t("noOpenings")));
+    openings.forEach(function (o) {
+      var li = el("li");
+      li.dataset.contract = o.contractId;
+      var skill = skills[o.market.split(".")[0]];
+      li.append(el("div", "card-title", (skill ? (lang === "en" ? skill.nameEn : skill.nameZh) : o.market.split(".")[0]) + " · " + dayOf(o.shiftStart) + " " + hm(o.shiftStart) + "–" + hm(o.shiftEnd)));
+      li.append(el("div", "money", yuan(o.rateFen) + "/h · " + t("openingSeats", { n: o.openSeats })));
+      li.append(el("div", "muted", t("openingHint")));
+      ol.append(li);
+    });
+  }
+
+  /** The `shifts` channel: any change to one of the worker's shifts reloads the list; an open-seat push reloads the openings (and the payable, which settlement may have paid into). */
   function connect(delay) {
     setTimeout(function () {
       call("POST", "/v1/stream/tickets").then(function (r) {
@@ -374,8 +398,9 @@
         ws.onmessage = function (m) {
           var f = null;
           try { f = JSON.parse(m.data); } catch (e) { return; }
-          if (f.type === "subscribed") { live = "live"; render(); loadShifts(); return; }
-          if (f.channel === "shifts") { loadShifts(); loadAccount(); }
+          if (f.type === "subscribed") { live = "live"; render(); loadShifts(); loadOpenings(); return; }
+          if (f.type === "seats.open") { loadOpenings(); return; }
+          if (f.channel === "shifts") { loadShifts(); loadAccount(); loadOpenings(); }
         };
         ws.onclose = function () { live = "reconnecting"; render(); connect(2000); };
       }, function () { live = "reconnecting"; render(); connect(5000); });
@@ -390,6 +415,7 @@
       call("GET", "/v1/catalogue").then(function (c) { (c.skills || []).forEach(function (s) { skills[s.id] = s; }); render(); }, function () { /* names fall back */ });
       loadShifts();
       loadAccount();
+      loadOpenings();
       connect(0);
     }, function (err) {
       if (err && err.status === 401) { location.replace("/login" + location.search); return; }
