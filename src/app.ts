@@ -135,11 +135,16 @@ export async function buildApp(deps: AppDeps) {
   const ledgerChecks: (() => Promise<string[]>)[] = [];
   const ledgerModule = await createLedgerModule({ sql: db.sql, config, clock, log: app.log, writer: sequencer, checks: ledgerChecks });
   const ledger = ledgerModule.writer;
-  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
-  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log });
+  // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
+  // It reads the other modules' records only through its own SQL views, so it is built first: its reliability port feeds their views.
+  const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
+  app.addHook("preClose", async () => trust.stop());
+  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer. Its shift and contract
+  // views show each enterprise's two-way reliability through trust's port.
+  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log, reliability: trust.reliability });
   ledgerChecks.push(() => contracts.service.closedEscrowProblems());
-  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables.
-  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress });
+  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables, and the enterprise's reliability through trust's.
+  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress, reliability: trust.reliability });
   // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({
     sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
@@ -149,9 +154,6 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   const { payments } = paymentsModule;
-  // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
-  const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
-  app.addHook("preClose", async () => trust.stop());
   // Before the sequencer closes: the outbox pass in flight may still be moving money.
   app.addHook("preClose", async () => contracts.stop());
   // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.

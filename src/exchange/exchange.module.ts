@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { SqlClient } from "../infra/db";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
+import type { ReliabilityPort } from "../shared/reliability";
 import type { BookView, Sequencer } from "../sequencer";
 import type { ExchangeSettings } from "./exchange.core";
 import { createExchangeRepository } from "./exchange.repository";
@@ -28,6 +29,8 @@ export interface ExchangeModuleDeps {
   newId: NewId;
   /** Where contracts stand in their workflows (the contract runtime); without it they show their state at the fill. */
   progress?: ContractProgressPort;
+  /** Enterprises' two-way reliability beside their contracts (the trust module); without it, null. */
+  reliability?: ReliabilityPort;
 }
 
 /** The exchange: markets, orders with pre-trade escrow, contracts. Writes nothing at start-up. */
@@ -35,6 +38,7 @@ export async function createExchangeModule(deps: ExchangeModuleDeps) {
   const { sequencer } = deps;
   const service = createExchangeService({
     repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId, ...(deps.progress ? { progress: deps.progress } : {}),
+    ...(deps.reliability ? { reliability: deps.reliability } : {}),
   });
   return {
     service,
