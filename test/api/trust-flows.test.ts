@@ -7,7 +7,9 @@
 //   worker's shifts, read once per response and cached;
 // - approved hours left unpaid (the settlement effect failing) age through 0–3, 4–7, 8–30 and >30 days per
 //   enterprise and district, head the operator's queue oldest first, and cost the enterprise points once each,
-//   across passes and a restart (after which the money moves, late).
+//   across passes and a restart (after which the money moves, late);
+// - a dispute split against the supplier costs it points; a serious penalty turns a red agency black at once;
+//   licences lapsing by date are scored once and turn the agency black.
 // Time moves by an injected clock; the process restarts on the same database.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { residentIdWithChecksum } from "../../src/parties";
@@ -226,6 +228,8 @@ describe.each(backends)("trust from real flows on $name", (backend) => {
     expect(transitions).toEqual(["black>blue", "blue>black"]);
   });
 
+  let disputed: { contractId: string; shiftId: string } | undefined;
+
   it("the enterprise's reliability is shown beside its contracts (agency), workflows and shifts (worker); read once per response and cached", async () => {
     const ent = key("demo enterprise 0003");
     const entId = org("demo enterprise 0003");
@@ -244,6 +248,7 @@ describe.each(backends)("trust from real flows on $name", (backend) => {
     expect((await call(app, "POST", `/v1/shifts/${shifts[0]!.shiftId}/approve`, { key: ent, body: {} })).status).toBe(200);
     at(D + 12 * HOUR);
     expect((await call(app, "POST", `/v1/shifts/${shifts[1]!.shiftId}/dispute`, { key: ent, body: { reason: "left two hours early" } })).status).toBe(200);
+    disputed = { contractId: worked, shiftId: shifts[1]!.shiftId };
     await app.built.contracts.runtime.drain();
     at(D + 12 * HOUR + 2 * MIN);
 
@@ -282,6 +287,31 @@ describe.each(backends)("trust from real flows on $name", (backend) => {
     // the standalone route agrees
     const rel = await call(app, "GET", `/v1/trust/reliability?enterpriseIds=${entId}`, { key: agency });
     expect(rel.body.items[0].reliability).toMatchObject({ lateCancellation: expected.lateCancellation, dispute: expected.dispute });
+  });
+
+  it("a dispute the operator splits against the supplier costs it points; an operator's serious penalty turns a red agency black at once, its offers cancelled", async () => {
+    const agencyId = org("demo agency 0004");
+    at(start(7) + 13 * HOUR);
+    const split = await call(app, "POST", `/v1/contracts/${disputed!.contractId}/seats/2/split`, { key: operator, body: { minutes: 240, reason: "site log shows four hours worked" } });
+    expect(split.status, JSON.stringify(split.body)).toBe(200);
+    expect((await score()).contractRecords).toBeGreaterThanOrEqual(2);
+    const h = (await history(agencyId)).body;
+    expect(h.lines.filter((l: { kind: string }) => l.kind === "dispute_lost")).toEqual([expect.objectContaining({ contractId: disputed!.contractId, seat: 2, points: "-3.00" })]);
+    expect((await history(org("demo enterprise 0003"))).body.lines.filter((l: { kind: string }) => l.kind === "dispute_lost")).toEqual([]);
+    expect((await score()).contractRecords).toBe(0);
+
+    // a serious violation: black at once whatever the points, the resting offer cancelled before the answer
+    const red = org("demo agency 0005");
+    const offer = await call(app, "POST", "/v1/orders", { key: key("demo agency 0005"), body: { side: "supply", market: market(9, "500107", "cleaner"), quantity: 2, rateFen: RATE } });
+    expect(offer.status, JSON.stringify(offer.body)).toBe(201);
+    const resting = [offer.body as { id: string }];
+    const pen = await call(app, "POST", `/v1/trust/organisations/${red}/records`, { key: operator, body: { kind: "penalty", points: 5, reason: "Dispatched workers without contracts", documentRef: "渝人社罚〔2026〕12号", serious: true } });
+    expect(pen.status, JSON.stringify(pen.body)).toBe(201);
+    expect(pen.body).toMatchObject({ colour: "black", transition: { from: "red", to: "black", reason: { kind: "serious_violation" } } });
+    expect(await orderState(key("demo agency 0005"), resting[0]!.id)).toBe("cancelled");
+    const pub = (await call(app, "GET", `/v1/public/agencies/${red}`)).body;
+    expect(pub).toMatchObject({ colour: "black", reason: { kind: "serious_violation" } });
+    expect(pub.penalties[0]).toMatchObject({ kind: "penalty", serious: true, documentRef: "渝人社罚〔2026〕12号", points: "-5.00" });
   });
 
   it("approved hours left unpaid age 0–3, 4–7, 8–30, >30 days per enterprise and district, head the queue oldest first, and cost points once each", async () => {
@@ -381,5 +411,19 @@ describe.each(backends)("trust from real flows on $name", (backend) => {
     expect(await unpaidEvents(e1)).toHaveLength(6);
     expect((await call(app, "GET", `/v1/shifts/${x!.shiftId}`, { key: operator })).body.earnings).toMatchObject({ wageFen: WAGE, paidTo: "supplier" });
     void approvedAt;
+  });
+
+  it("licences lapsing by date are scored once each and turn the agency black at once; the edge refuses its offers", async () => {
+    const agencyId = org("demo agency 0004");
+    at(Date.UTC(2030, 0, 2, 2, 0)); // both licences ran to 2029-12-31
+    await score();
+    const h = (await history(agencyId)).body;
+    expect(h).toMatchObject({ colour: "black", reason: { kind: "licence_invalid" } });
+    const lapses = h.events.filter((e: { kind: string }) => e.kind === "licence_invalid");
+    expect(lapses.map((e: { reason: string }) => e.reason).sort()).toEqual(["licence HR-500-0004 expired (valid until 2029-12-31)", "licence LD-500-0004 expired (valid until 2029-12-31)"]);
+    expect(await score()).toMatchObject({ licenceChanges: 0, transitions: 0 });
+    expect((await history(agencyId)).body.events.filter((e: { kind: string }) => e.kind === "licence_invalid")).toHaveLength(2);
+    const refused = await call(app, "POST", "/v1/orders", { key: key("demo agency 0004"), body: { side: "supply", market: `general-labourer.500107.2030-01-05.D1`, quantity: 1, rateFen: RATE } });
+    expect(refused.status).toBe(403);
   });
 });
