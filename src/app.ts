@@ -145,6 +145,10 @@ export async function buildApp(deps: AppDeps) {
   const marketdata = createMarketdataModule({ sql: db.sql, config, clock, bus, log: app.log });
   app.addHook("preClose", async () => marketdata.stop());
   const stats = createStatsModule({ sql: db.sql, config, clock });
+  // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
+  // It reads the other modules' records only through its own SQL views, so it is built first: its reliability port feeds their views.
+  const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
+  app.addHook("preClose", async () => trust.stop());
   // Payments move money through the sequencer too, so balances never race.
   const paymentsModule = createPaymentsModule({
     sql: db.sql, ledger, config, clock, newId: ids, log: app.log, ...(deps.stripeApi ? { stripeApi: deps.stripeApi } : {}),
@@ -154,19 +158,19 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   const { payments } = paymentsModule;
-  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer.
+  // The contract runtime: every contract and worker-shift as a machine; money through the sequencer. Its shift and contract
+  // views show each enterprise's two-way reliability through trust's port.
   // Settled payables of Stripe-paid suppliers leave as transfers to their Connect accounts (transfer group = the contract).
   const stripeGateway = paymentsModule.stripe;
   const payouts = stripeGateway
     ? { pay: async (p: { key: string; supplierId: string; contractId: string; amountFen: bigint }) => void (await stripeGateway.paySettlement({ key: p.key, organisationId: p.supplierId, amountFen: p.amountFen, contractId: p.contractId })) }
     : undefined;
-  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log, payouts });
+  const contracts = createContractsModule({ sql: db.sql, config, ledger: sequencer, clock, newId: ids, bus, notifier, log: app.log, payouts, reliability: trust.reliability });
   ledgerChecks.push(() => contracts.service.closedEscrowProblems());
-  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables.
-  const exchange = await createExchangeModule({ sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress, priceGuide: marketdata.priceGuide });
-  // Trust: contract records, licence changes and arrears become integrity points; colour changes reach the sequencer as commands.
-  const trust = await createTrustModule({ sql: db.sql, config, sequencer, clock, newId: ids, log: app.log });
-  app.addHook("preClose", async () => trust.stop());
+  // The exchange shows each contract's workflow state through the runtime's port, not by reading its tables, and the enterprise's reliability through trust's.
+  const exchange = await createExchangeModule({
+    sql: db.sql, sequencer, clock, newId: ids, progress: contracts.progress, priceGuide: marketdata.priceGuide, reliability: trust.reliability,
+  });
   // Before the sequencer closes: the outbox pass in flight may still be moving money.
   app.addHook("preClose", async () => contracts.stop());
   // Idempotency claims name this process (its liveness lock), so a claim left by a process that died is taken over at once.

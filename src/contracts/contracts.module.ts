@@ -6,6 +6,7 @@ import type { SqlPool } from "../infra/db";
 import type { Notifier } from "../parties";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
+import type { ReliabilityPort } from "../shared/reliability";
 import { createContractsRepository } from "./contracts.repository";
 import { createContractsRuntime, type ContractsLedgerPort, type RuntimeLog, type SettlementPayouts } from "./contracts.runtime";
 import { createContractsService } from "./contracts.service";
@@ -21,6 +22,8 @@ export interface ContractsModuleDeps {
   log: RuntimeLog;
   /** Pays settled payables out through the supplier's gateway (Stripe transfers); absent: they stay in the payable. */
   payouts?: SettlementPayouts | undefined;
+  /** Enterprises' two-way reliability beside their contracts and shifts (the trust module); without it, null. */
+  reliability?: ReliabilityPort;
 }
 
 export function createContractsModule(deps: ContractsModuleDeps) {
@@ -31,7 +34,7 @@ export function createContractsModule(deps: ContractsModuleDeps) {
   });
   // Its own key, derived from the session secret: the codes say nothing about sessions and vice versa.
   const codeSecret = createHmac("sha256", deps.config.sessionSecret).update("shiftex:site-check-in-codes").digest("hex");
-  const service = createContractsService({ repo, runtime, clock: deps.clock, newId: deps.newId, settings, codeSecret });
+  const service = createContractsService({ repo, runtime, clock: deps.clock, newId: deps.newId, settings, codeSecret, ...(deps.reliability ? { reliability: deps.reliability } : {}) });
 
   let unsubscribe: (() => void) | undefined;
   let timers: NodeJS.Timeout[] = [];

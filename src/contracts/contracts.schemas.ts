@@ -1,6 +1,6 @@
 /** TypeBox schemas of the contract runtime's routes: staffing, attendance, timesheets, cancellation, splits, earnings, sites. */
 import { Type } from "typebox";
-import { PageOf, PageQuery } from "../http/schemas";
+import { EnterpriseReliability, PageOf, PageQuery } from "../http/schemas";
 
 const Id = Type.String({ minLength: 1, maxLength: 64 });
 const Iso = Type.String({ description: "ISO 8601 with offset (Asia/Shanghai)" });
@@ -58,6 +58,7 @@ export const Workflow = Type.Object({
   outcome: Type.Union([Type.String(), Type.Null()]),
   enterpriseId: Type.String(),
   enterpriseName: Type.String(),
+  enterpriseReliability: EnterpriseReliability,
   supplierId: Type.String(),
   supplierName: Type.String(),
   shared: Type.Boolean(),
@@ -83,6 +84,7 @@ export const Shift = Type.Object({
   workerName: Type.Union([Type.String(), Type.Null()]),
   enterpriseId: Type.String(),
   enterpriseName: Type.String(),
+  enterpriseReliability: EnterpriseReliability,
   supplierId: Type.String(),
   supplierName: Type.String(),
   market: Type.String(),

@@ -25,6 +25,7 @@ import { DomainError, invalidField, notFound } from "../shared/errors";
 import type { NewId } from "../shared/ids";
 import { fenToJsonNumber, fenToYuan } from "../shared/money";
 import { canReadAll, type Principal } from "../shared/principal";
+import type { ReliabilityPort, ReliabilityView } from "../shared/reliability";
 import { codeMatches, CODE_PERIOD_MS, currentCode, distanceMetres, microDegrees } from "./attendance";
 import type { ContractsRepository, SettlementRow, ShiftRow, WorkflowRow } from "./contracts.repository";
 import type { ContractsRuntime } from "./contracts.runtime";
@@ -39,6 +40,8 @@ export interface ContractsServiceDeps {
   settings: ContractSettings;
   /** Keys the sites' rotating check-in codes. */
   codeSecret: string;
+  /** Enterprises' two-way reliability, shown beside their contracts and shifts (src/trust implements it); without it, null. */
+  reliability?: ReliabilityPort;
 }
 
 const MIN = 60_000;
@@ -124,7 +127,12 @@ export function createContractsService(deps: ContractsServiceDeps) {
 
   // ------------------------------------------------------------ views
 
-  async function workflowView(w: WorkflowRow) {
+  /** The enterprises' reliability for a whole response: one call through the port (it caches), none without it. */
+  async function reliabilityOf(enterpriseIds: readonly string[]): Promise<ReadonlyMap<string, ReliabilityView | null>> {
+    return deps.reliability === undefined || enterpriseIds.length === 0 ? new Map() : deps.reliability.reliabilityOf([...new Set(enterpriseIds)]);
+  }
+
+  async function workflowView(w: WorkflowRow, known?: ReadonlyMap<string, ReliabilityView | null>) {
     const snapshot = w.snapshot as PersistedContract;
     const c: ContractContext = snapshot.context;
     const shifts = await repo.shiftsOfContract(w.contractId);
@@ -132,6 +140,7 @@ export function createContractsService(deps: ContractsServiceDeps) {
     const names = await repo.workerNames([...new Set(c.seats.map((s) => s.workerId ?? byId.get(s.shiftIds.at(-1) ?? "")?.workerId).filter((x): x is string => !!x))]);
     const orgs = await repo.organisationNames([w.enterpriseId, w.supplierId]);
     const settlements = new Map((await repo.settlementsOfContract(w.contractId)).map((s) => [s.seat, s]));
+    const reliability = known ?? (await reliabilityOf([w.enterpriseId]));
     const d = contractDeadlines(c);
     return {
       contractId: w.contractId,
@@ -142,6 +151,7 @@ export function createContractsService(deps: ContractsServiceDeps) {
       outcome: w.outcome,
       enterpriseId: w.enterpriseId,
       enterpriseName: orgs.get(w.enterpriseId) ?? "",
+      enterpriseReliability: reliability.get(w.enterpriseId) ?? null,
       supplierId: w.supplierId,
       supplierName: orgs.get(w.supplierId) ?? "",
       shared: w.shared,
@@ -191,6 +201,7 @@ export function createContractsService(deps: ContractsServiceDeps) {
     const orgs = await repo.organisationNames([...new Set(rows.flatMap((r) => [r.enterpriseId, r.supplierId]))]);
     const names = await repo.workerNames([...new Set(rows.map((r) => r.workerId))]);
     const settlements = await repo.settlementsOfShifts(rows.map((r) => r.shiftId));
+    const reliability = await reliabilityOf(rows.map((r) => r.enterpriseId));
     return rows.map((r) => {
       const c: WorkerShiftContext = (r.snapshot as PersistedWorkerShift).context;
       const w = workflows.get(r.contractId);
@@ -204,6 +215,7 @@ export function createContractsService(deps: ContractsServiceDeps) {
         workerName: names.get(r.workerId) ?? null,
         enterpriseId: r.enterpriseId,
         enterpriseName: orgs.get(r.enterpriseId) ?? "",
+        enterpriseReliability: reliability.get(r.enterpriseId) ?? null,
         supplierId: r.supplierId,
         supplierName: orgs.get(r.supplierId) ?? "",
         market: w?.market ?? "",
@@ -305,7 +317,8 @@ export function createContractsService(deps: ContractsServiceDeps) {
       const limit = page.limit ?? 100;
       const before = page.cursor === undefined ? undefined : decodeCursor(page.cursor, ["id"]).id;
       const rows = await repo.workflows(canReadAll(p) ? undefined : p.organisationId!, before, limit + 1);
-      const views = await Promise.all(rows.slice(0, limit + 1).map(workflowView));
+      const reliability = await reliabilityOf(rows.map((w) => w.enterpriseId));
+      const views = await Promise.all(rows.slice(0, limit + 1).map((w) => workflowView(w, reliability)));
       return pageOf(views, limit, (v) => v, (v) => ({ id: v.contractId }));
     },
 

@@ -203,8 +203,8 @@ export type OrderOutcome =
 
 export type CancelAllOutcome = { readonly ok: true; readonly cancelled: number } | Refusal;
 
-/** What a colour change did to the supplier's open offers: cancelled (black) or recoloured (red / blue). */
-export type ColourOutcome = { readonly ok: true; readonly cancelled: number; readonly recoloured: number };
+/** What a colour change did to the supplier's open offers: cancelled (black) or recoloured (red / blue), and the fills an offer raised to red made at once. */
+export type ColourOutcome = { readonly ok: true; readonly cancelled: number; readonly recoloured: number; readonly fills: readonly FillView[] };
 
 // ------------------------------------------------------------------ commands
 
@@ -217,7 +217,8 @@ export type ExchangeCommand =
   /**
    * An organisation's integrity rating changed (src/trust): from now on the core judges its
    * offers by this colour, whatever the edge read; black cancels its open offers, red or blue
-   * recolours them in their books (they keep their place).
+   * recolours them in their books (they keep their place); an offer raised to red trades at
+   * once with resting demand that required red.
    */
   | { readonly t: "colour"; readonly organisationId: string; readonly colour: ColourName; readonly reason: string };
 
@@ -820,13 +821,18 @@ export class ExchangeCore {
   /**
    * Records an organisation's new rating and applies it to its open offers:
    * black cancels them (their events say so), red or blue recolours them
-   * where they rest. Setting the colour it already has changes nothing.
+   * where they rest. An offer raised to red meets, at once, the resting demand
+   * that required red (as an incoming offer would: the demand's rate, money
+   * from its hold into the new contracts' escrow), so matching reflects the
+   * rating without waiting for the next order. Setting the colour it already
+   * has changes nothing.
    */
   setColour(organisationId: string, colour: ColourName, ctx: CommandContext): ColourOutcome {
     this.colours.set(organisationId, colour);
     const offers = [...this.open.values()].filter((o) => o.organisationId === organisationId && o.side === "supply").sort((a, b) => a.createdSeq - b.createdSeq);
     let cancelled = 0;
     let recoloured = 0;
+    const fills: FillView[] = [];
     for (const o of offers) {
       const m = this.markets.get(o.market) as MarketState;
       this.advance(m, ctx);
@@ -840,10 +846,21 @@ export class ExchangeCore {
         const r = m.book.recolour(o.handle, COLOUR[colour]);
         if (!r.ok) throw new Error(`order ${o.id}: the book refused its colour (${r.reason})`);
         if (r.from !== COLOUR[colour]) recoloured++;
+        if (r.fills.length > 0) {
+          // fill ids run on across the offers of this one command
+          fills.push(...this.settle(m, o, r.fills, ctx, fills.length));
+          if (r.resting === 0) {
+            this.open.delete(o.id);
+            this.byTag.delete(o.tag);
+            o.handle = -1;
+            o.state = "filled";
+          }
+          ctx.out.order(o);
+        }
       }
       ctx.out.market(m.id);
     }
-    return { ok: true, cancelled, recoloured };
+    return { ok: true, cancelled, recoloured, fills };
   }
 
   /**
@@ -947,7 +964,7 @@ export class ExchangeCore {
    * Turns the fills of one aggression into contracts and money: escrow
    * accounts, the escrow transfers, order remainders, events.
    */
-  private settle(m: MarketState, incoming: OrderState, fills: readonly Fill[], ctx: CommandContext): FillView[] {
+  private settle(m: MarketState, incoming: OrderState, fills: readonly Fill[], ctx: CommandContext, firstK = 0): FillView[] {
     if (fills.length === 0) return [];
     const views: FillView[] = [];
     const accounts: AccountInput[] = [];
@@ -960,7 +977,7 @@ export class ExchangeCore {
       if (d === undefined || s === undefined) throw new Error(`market ${m.id}: a fill names an order the core does not hold`);
       // shared staffing trades at the offer's stated cost, whichever side rested
       const rate = f.shared ? s.rateFen : f.rate;
-      const { fillId, contractId } = fillIds(ctx.shard, ctx.seq, k);
+      const { fillId, contractId } = fillIds(ctx.shard, ctx.seq, firstK + k);
       const escrowId = escrowOf(contractId);
       const share = BigInt(f.qty) * this.unit(m, rate);
       accounts.push({ id: escrowId, ledger: CURRENCY, code: "escrow", ownerId: contractId, flags: AccountFlags.debitsMustNotExceedCredits });

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { SqlClient } from "../infra/db";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
+import type { ReliabilityPort } from "../shared/reliability";
 import type { BookView, Sequencer } from "../sequencer";
 import type { ExchangeSettings } from "./exchange.core";
 import { createExchangeRepository } from "./exchange.repository";
@@ -30,6 +31,8 @@ export interface ExchangeModuleDeps {
   progress?: ContractProgressPort;
   /** Market data's band check: orders far outside the guidance band are flagged in the answer (never refused). */
   priceGuide?: PriceGuide;
+  /** Enterprises' two-way reliability beside their contracts (the trust module); without it, null. */
+  reliability?: ReliabilityPort;
 }
 
 /** The exchange: markets, orders with pre-trade escrow, contracts. Writes nothing at start-up. */
@@ -38,6 +41,7 @@ export async function createExchangeModule(deps: ExchangeModuleDeps) {
   const service = createExchangeService({
     repo: createExchangeRepository(deps.sql), sequencer, clock: deps.clock, newId: deps.newId,
     ...(deps.progress ? { progress: deps.progress } : {}), ...(deps.priceGuide ? { priceGuide: deps.priceGuide } : {}),
+    ...(deps.reliability ? { reliability: deps.reliability } : {}),
   });
   return {
     service,

@@ -1,6 +1,6 @@
 /** TypeBox schemas of the exchange API: markets, books, trades, orders, contracts. Money is integer fen in `*Fen` fields. */
 import { Type } from "typebox";
-import { PageOf, PageQuery } from "../http/schemas";
+import { EnterpriseReliability, PageOf, PageQuery } from "../http/schemas";
 import { MAX_EXCLUDED, MAX_QUANTITY } from "./order-book.types";
 
 const MarketId = Type.String({
@@ -185,6 +185,7 @@ export const Contract = Type.Object({
   fillId: Type.String(),
   market: Type.String(),
   enterpriseId: Type.String(),
+  enterpriseReliability: EnterpriseReliability,
   supplierId: Type.String(),
   demandOrderId: Type.String(),
   supplyOrderId: Type.String(),

@@ -24,6 +24,7 @@ import {
   skills,
   type MarketRef,
 } from "../parties/catalogue";
+import type { ReliabilityPort, ReliabilityView } from "../shared/reliability";
 import type { BookView, Sequencer } from "../sequencer";
 import { checkPlacement, type FillView, type OrderOutcome, type OrderState, type PartyFacts, type PlaceOrder, type Refusal, type SideName } from "./exchange.core";
 import type { ContractRow, ExchangeRepository, OrderRow } from "./exchange.repository";
@@ -75,6 +76,8 @@ export interface ExchangeServiceDeps {
   progress?: ContractProgressPort;
   /** Flags an order far outside the guidance band in the answer to its placing (absent: no flag). */
   priceGuide?: PriceGuide;
+  /** Enterprises' two-way reliability, shown beside their contracts (src/trust implements it); without it, null. */
+  reliability?: ReliabilityPort;
   /** how long what is known about an organisation (kind, colour, licence) is reused, ms; default 5000. */
   partyCacheMs?: number;
 }
@@ -128,6 +131,8 @@ export interface ContractView {
   fillId: string;
   market: string;
   enterpriseId: string;
+  /** The enterprise's two-way reliability (late cancellations, disputes, approval speed); null when it has nothing in the window. */
+  enterpriseReliability: ReliabilityView | null;
   supplierId: string;
   demandOrderId: string;
   supplyOrderId: string;
@@ -230,12 +235,13 @@ function orderView(o: OrderState | OrderRow, fills: FillJson[]): OrderView {
   };
 }
 
-function contractView(c: ContractRow, progress: ContractProgress | undefined): ContractView {
+function contractView(c: ContractRow, progress: ContractProgress | undefined, reliability: ReadonlyMap<string, ReliabilityView | null>): ContractView {
   return {
     id: c.id,
     fillId: c.fillId,
     market: c.market,
     enterpriseId: c.enterpriseId,
+    enterpriseReliability: reliability.get(c.enterpriseId) ?? null,
     supplierId: c.supplierId,
     demandOrderId: c.demandOrderId,
     supplyOrderId: c.supplyOrderId,
@@ -291,6 +297,10 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
   /** The workflows' progress of these contracts (none without the port). */
   async function progressOf(rows: readonly ContractRow[]): Promise<ReadonlyMap<string, ContractProgress>> {
     return deps.progress === undefined || rows.length === 0 ? new Map() : deps.progress.progressOf(rows.map((c) => c.id));
+  }
+  /** The reliability of these contracts' enterprises: one call for the whole list (the port caches). */
+  async function reliabilityOf(rows: readonly ContractRow[]): Promise<ReadonlyMap<string, ReliabilityView | null>> {
+    return deps.reliability === undefined || rows.length === 0 ? new Map() : deps.reliability.reliabilityOf([...new Set(rows.map((c) => c.enterpriseId))]);
   }
   const parties = new Map<string, { facts: PartyFacts; until: number }>();
 
@@ -573,15 +583,16 @@ export function createExchangeService(deps: ExchangeServiceDeps) {
       const party = canReadAll(p) ? undefined : organisationOf(p);
       const cursor = beforeId(page.cursor);
       const rows = await repo.listContracts({ ...(party !== undefined ? { partyId: party } : {}), ...(cursor !== undefined ? { beforeId: cursor } : {}), limit: limit + 1 });
-      const progress = await progressOf(rows.slice(0, limit));
-      return pageOf(rows, limit, (c) => contractView(c, progress.get(c.id)), (c) => ({ id: c.id }));
+      const [progress, reliability] = await Promise.all([progressOf(rows.slice(0, limit)), reliabilityOf(rows.slice(0, limit))]);
+      return pageOf(rows, limit, (c) => contractView(c, progress.get(c.id), reliability), (c) => ({ id: c.id }));
     },
 
     /** One contract: its two parties, operators and regulators. */
     async getContract(p: Principal, id: string): Promise<ContractView> {
       const c = await repo.findContract(id);
       if (c === undefined || (!canReadAll(p) && c.enterpriseId !== p.organisationId && c.supplierId !== p.organisationId)) throw notFound("contract", id);
-      return contractView(c, (await progressOf([c])).get(c.id));
+      const [progress, reliability] = await Promise.all([progressOf([c]), reliabilityOf([c])]);
+      return contractView(c, progress.get(c.id), reliability);
     },
   };
 }

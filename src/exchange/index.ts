@@ -32,7 +32,7 @@ export type { Rejected } from "./order-book.types";
 /** One trade: both sides' handles, owners, tags and remainders, qty, rate, aggressor side. */
 export type { Fill } from "./order-book.types";
 /** Result of place / replaceRate: handle, fills, resting and cancelled quantity. */
-export type { PlaceAccepted, PlaceResult } from "./order-book.types";
+export type { PlaceAccepted, PlaceResult, RecolourAccepted, RecolourResult } from "./order-book.types";
 /** Result of cancel. */
 export type { CancelAccepted, CancelResult } from "./order-book.types";
 /** Result of reduce. */

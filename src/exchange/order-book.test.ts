@@ -487,6 +487,64 @@ describe("cancel, reduce, replace rate", () => {
   });
 });
 
+describe("recolour", () => {
+  it("an offer raised to red meets resting demand that requires red at once: the demand's rate, best demand first; the rest keeps its place", () => {
+    const b = book();
+    const early = supply({ qty: 4, rate: 1400, owner: 201 });
+    const he = ok(b.place(early)).handle;
+    const later = supply({ qty: 1, rate: 1400, owner: 202, colour: Colour.Red });
+    ok(b.place(later));
+    const d1 = demand({ qty: 1, rate: 1500, minColour: Colour.Red });
+    const h1 = ok(b.place(d1)).handle;
+    expect(b.order(h1)).toBeUndefined(); // it took the red offer
+    const d2 = demand({ qty: 2, rate: 1550, minColour: Colour.Red });
+    const h2 = ok(b.place(d2)).handle;
+    const d3 = demand({ qty: 1, rate: 1450, minColour: Colour.Red });
+    ok(b.place(d3));
+    // blue: resting crossed with red-only demand, which skips it
+    expect(b.order(h2)).toMatchObject({ qty: 2 });
+    const r = b.recolour(he, Colour.Red);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.from).toBe(Colour.Blue);
+    expect(r.fills.map((f) => [f.aggressor, f.demandTag, f.qty, f.rate, f.supplyLeft])).toEqual([
+      [Side.Supply, d2.tag, 2, 1550, 2],
+      [Side.Supply, d3.tag, 1, 1450, 1],
+    ]);
+    expect(r.resting).toBe(1);
+    expect(b.order(he)).toMatchObject({ qty: 1, rate: 1400, colour: Colour.Red });
+    expect(b.depth().demand).toEqual([]);
+    expect(b.depth().supply).toEqual([{ rate: 1400, qty: 1, orders: 1 }]);
+    // it kept its place: first in the queue at its rate
+    ok(b.place(supply({ qty: 1, rate: 1400, owner: 203 })));
+    expect(trades(b.place(demand({ qty: 1, rate: 1400 })))).toEqual([[early.tag, 1, 1400]]);
+  });
+
+  it("a colour that falls never trades; an offer filled whole by its rise is done; all-or-none and minSplit still hold", () => {
+    const b = book();
+    // a red offer resting beside a demand of 3 that needs 3 at once (minFill): falling to blue trades nothing
+    const h = ok(b.place(supply({ qty: 2, rate: 1500, colour: Colour.Red }))).handle;
+    ok(b.place(demand({ qty: 3, rate: 1500, minFill: 3 })));
+    expect(b.recolour(h, Colour.Blue)).toMatchObject({ ok: true, from: Colour.Red, fills: [], resting: 2 });
+    const aon = ok(b.place(supply({ qty: 3, rate: 1900, owner: 204 }))).handle;
+    // a whole crew of 3, all-or-none, beside a red-only demand of 2: its rise trades nothing
+    const other = book();
+    const d = demand({ qty: 2, rate: 1600, minColour: Colour.Red });
+    ok(other.place(d));
+    const crew = ok(other.place(supply({ qty: 3, rate: 1500, allOrNone: true }))).handle;
+    expect(other.recolour(crew, Colour.Red)).toMatchObject({ ok: true, fills: [], resting: 3 });
+    const whole = ok(other.place(supply({ qty: 2, rate: 1500, owner: 205 }))).handle;
+    const r = other.recolour(whole, Colour.Red);
+    if (!r.ok) throw new Error(r.reason);
+    expect(r.fills.map((f) => [f.demandTag, f.qty, f.rate])).toEqual([[d.tag, 2, 1600]]);
+    expect(r.resting).toBe(0);
+    expect(other.order(whole)).toBeUndefined();
+    expect(other.recolour(whole, Colour.Red)).toEqual({ ok: false, reason: "unknown_order" });
+    expect(other.advanceTo(2000)).toMatchObject({ ok: true, expired: [expect.objectContaining({ handle: crew })] });
+    expect(b.recolour(aon, Colour.Black)).toEqual({ ok: false, reason: "black_supplier" });
+    expect(b.recolour(ok(b.place(demand({ qty: 1, rate: 1000 }))).handle, Colour.Red)).toEqual({ ok: false, reason: "bad_command" });
+  });
+});
+
 describe("execute", () => {
   it("dispatches every command type", () => {
     const b = book();

@@ -13,7 +13,9 @@
  *   rate was replaced) trades against resting orders of the other side whose
  *   rate crosses its own; the trade rate is the resting order's rate. Resting
  *   orders never trade with each other, and cancel / reduce / expiry never
- *   trigger trades.
+ *   trigger trades, with one exception: a resting offer whose colour rises
+ *   (`recolour`, blue to red) meets the resting demand it is newly eligible
+ *   for as an incoming order would, keeping its place for what is left.
  * - Each fill is with the highest-priority resting order that all the rules
  *   below allow *at that moment*, for `f = min(incoming remaining, resting
  *   remaining)`. A resting order that a rule rules out is skipped, not
@@ -101,6 +103,7 @@ import type {
   OrderInput,
   OrderView,
   PlaceResult,
+  RecolourResult,
   ReduceResult,
   RejectReason,
   Rejected,
@@ -378,18 +381,35 @@ export class OrderBook {
   }
 
   /**
-   * Changes a resting supply offer's colour (its supplier's rating changed): it keeps its
-   * place and never trades here; demand orders see the new colour from their next match.
-   * Black is refused: a black supplier's offers are cancelled, not recoloured.
+   * Changes a resting supply offer's colour (its supplier's rating changed). It keeps its
+   * place. A colour that rises (blue to red) makes it eligible for resting demand that
+   * requires the higher colour: it then meets that demand as an incoming offer would (the
+   * resting demand sets the rate; the offer's minSplit and all-or-none hold), and what is
+   * left keeps its place. A colour that falls never trades. Black is refused: a black
+   * supplier's offers are cancelled, not recoloured.
    */
-  recolour(handle: number, colour: Colour): { ok: true; handle: number; from: Colour } | Rejected {
+  recolour(handle: number, colour: Colour): RecolourResult {
     const s = this.resolve(handle);
     if (s === NIL) return reject("unknown_order");
     if (this.sideOf[s] !== Side.Supply) return reject("bad_command");
     if (colour !== Colour.Blue && colour !== Colour.Red) return reject(colour === Colour.Black ? "black_supplier" : "bad_colour");
     const from = this.colourOf[s] as Colour;
     this.colourOf[s] = colour;
-    return { ok: true, handle, from };
+    const q0 = this.remOf[s]!;
+    if (colour <= from) return { ok: true, handle, from, fills: EMPTY_FILLS, resting: q0 };
+    this.fillCount = 0;
+    const q = this.match(s, q0);
+    if (this.fillCount === 0) return { ok: true, handle, from, fills: EMPTY_FILLS, resting: q0 };
+    const fills = this.commit(s, q0);
+    if (q === 0) {
+      this.unlink(s);
+      this.remOf[s] = 0;
+      this.release(s);
+    } else {
+      this.levelQty[this.levelOf[s]!]! -= q0 - q;
+      this.remOf[s] = q;
+    }
+    return { ok: true, handle, from, fills, resting: q };
   }
 
   /** Reduces a resting order's remaining quantity to `qty` (1 <= qty < remaining); keeps priority, never trades. */

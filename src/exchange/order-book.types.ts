@@ -145,6 +145,16 @@ export interface PlaceAccepted {
 }
 export type PlaceResult = PlaceAccepted | Rejected;
 
+/** A recoloured offer: its colour before, the fills its rise to a higher colour made, and what still rests (0: filled). */
+export interface RecolourAccepted {
+  readonly ok: true;
+  readonly handle: number;
+  readonly from: Colour;
+  readonly fills: readonly Fill[];
+  readonly resting: number;
+}
+export type RecolourResult = RecolourAccepted | Rejected;
+
 export interface CancelAccepted {
   readonly ok: true;
   readonly handle: number;

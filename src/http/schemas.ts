@@ -56,3 +56,27 @@ export function PageOf<T extends TSchema>(item: T) {
     next: Type.Union([Type.String(), Type.Null()], { description: "Pass as `cursor` to read the next page; null on the last page" }),
   });
 }
+
+const RatioSchema = Type.Object({
+  numerator: Type.Integer(),
+  denominator: Type.Integer(),
+  percent: Type.Union([Type.String(), Type.Null()], { description: "numerator / denominator in percent, one decimal; null when the denominator is 0" }),
+});
+
+/** An enterprise's two-way reliability (src/shared/reliability.ts), shown beside its contracts and shifts. */
+export const ReliabilityViewSchema = Type.Object({
+  enterpriseId: Type.String(),
+  windowDays: Type.Integer({ description: "Counted over this many days (RELIABILITY_WINDOW_DAYS)" }),
+  lateCancellation: RatioSchema,
+  dispute: RatioSchema,
+  approval: Type.Object({
+    medianMs: Type.Union([Type.Integer(), Type.Null()]),
+    medianHours: Type.Union([Type.String(), Type.Null()]),
+    autoApproved: RatioSchema,
+  }),
+}, { description: "The enterprise's late-cancellation rate, dispute rate and how fast it approves timesheets" });
+
+/** The same, or null: nothing in the window, or no reliability source wired. */
+export const EnterpriseReliability = Type.Union([ReliabilityViewSchema, Type.Null()], {
+  description: "The enterprise's two-way reliability: late-cancellation rate, dispute rate, approval speed; null when it has nothing in the window",
+});

@@ -2,7 +2,7 @@
 // invariants hold and no enterprise's money appears or vanishes; a replay of the journal, or a snapshot and
 // the rest of the journal, reaches the same chain, the same books and the same balances.
 import { describe, expect, it } from "vitest";
-import { orderHoldsAccount, walletOf, type ExchangeCommand, type PartyFacts, type PlaceOrder } from "../exchange/exchange.core";
+import { fillIds, orderHoldsAccount, walletOf, type ColourOutcome, type ExchangeCommand, type PartyFacts, type PlaceOrder } from "../exchange/exchange.core";
 import { AccountFlags } from "../ledger/ledger.types";
 import { prng } from "../../test/helpers/prng";
 import { Batch, type JournalCommand } from "./batch";
@@ -183,21 +183,58 @@ describe("the sequencer's state under random exchange traffic", () => {
     // two resting offers of a blue agency, then it turns black: both cancelled, a new one refused although the edge still says blue
     expect(state.apply(offer("s1"), at, b).value).toMatchObject({ ok: true });
     expect(state.apply(offer("s2", MARKETS[1]!), at, b).value).toMatchObject({ ok: true });
-    expect(state.apply({ t: "colour", organisationId: "a1", colour: "black", reason: "trn_1" }, at, b).value).toEqual({ ok: true, cancelled: 2, recoloured: 0 });
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "black", reason: "trn_1" }, at, b).value).toEqual({ ok: true, cancelled: 2, recoloured: 0, fills: [] });
     expect(state.exchange.openOrderCount).toBe(0);
     expect(state.apply(offer("s3"), at, b).value).toMatchObject({ ok: false, code: "forbidden" });
     // back to blue: offers accepted again; a demand that requires red does not take it …
-    expect(state.apply({ t: "colour", organisationId: "a1", colour: "blue", reason: "trn_2" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 0 });
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "blue", reason: "trn_2" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 0, fills: [] });
     expect(state.apply(offer("s4"), at, b).value).toMatchObject({ ok: true });
     const demand = (id: string): ExchangeCommand => ({ t: "place", order: { ...base, id, party: ENTERPRISES[0]!, side: "demand", minColour: "red", timeInForce: "ioc" } });
     expect(state.apply(demand("d1"), at, b).value).toMatchObject({ ok: true, fills: [] });
     // … until the agency is rated red: its resting offer is recoloured in place and trades
-    expect(state.apply({ t: "colour", organisationId: "a1", colour: "red", reason: "trn_3" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 1 });
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "red", reason: "trn_3" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 1, fills: [] });
     expect((state.apply(demand("d2"), at, b).value as { fills: unknown[] }).fills).toHaveLength(1);
     const again = replay(decodeJournal(encodeJournal(b.journal)));
     expect(again.chain).toEqual(state.chain);
     expect(again.exchange.colourOf("a1")).toBe("red");
     expect(state.invariants()).toEqual([]);
+  });
+
+  it("an agency raised to red trades at once with resting demand that required red: the demand's hold pays the escrow; fill ids run on across its offers; replay agrees", () => {
+    const state = ShardState.empty("t", INITIAL_EXCHANGE_SETTINGS, { recentTransfers: 200 });
+    const at = START;
+    const b = new Batch(state.chain);
+    state.apply({ t: "accounts", inputs: [{ id: CLEARING, ledger: "CNY", code: "clearing" }, orderHoldsAccount(), { id: walletOf("e1"), ledger: "CNY", code: "wallet", ownerId: "e1", flags: AccountFlags.debitsMustNotExceedCredits }] }, at, b);
+    state.apply({ t: "transfers", batch: [{ id: "f", debitAccountId: CLEARING, creditAccountId: walletOf("e1"), amount: 1_000_000n, ledger: "CNY", code: "top_up" }] }, at, b);
+    const base = { clientOrderId: null, dedupeKey: null, quantity: 2, rateFen: 3000, timeInForce: "good_till", goodTill: null, minFill: 0, minCertificate: 0, minColour: null, excludedSuppliers: [], minSplit: 1, allOrNone: false, certificate: 0, shared: false } as const;
+    // two blue offers in two markets, and in each a resting demand that requires red at a higher rate: they cross but do not trade
+    for (const [i, market] of [MARKETS[0]!, MARKETS[1]!].entries()) {
+      expect(state.apply({ t: "place", order: { ...base, id: `s${i}`, market, party: AGENCIES[0]!, side: "supply" } }, at, b).value).toMatchObject({ ok: true, fills: [] });
+      expect(state.apply({ t: "place", order: { ...base, id: `d${i}`, market, party: ENTERPRISES[0]!, side: "demand", quantity: 1, rateFen: 3500, minColour: "red" } }, at, b).value).toMatchObject({ ok: true, fills: [] });
+    }
+    const held = state.ledger.balances(walletOf("e1"))!.debitsPending;
+    expect(held).toBeGreaterThan(0n);
+    const seq = state.seq + 1;
+    const out = state.apply({ t: "colour", organisationId: "a1", colour: "red", reason: "trn_red" }, at, b).value as ColourOutcome;
+    expect(out).toMatchObject({ ok: true, cancelled: 0, recoloured: 2 });
+    // one contract per market, at the demand's rate, ids k = 0 and 1 of the colour command
+    expect(out.fills.map((f) => [f.contractId, f.rateFen, f.qty])).toEqual([
+      [fillIds("t", seq, 0).contractId, 3500, 1],
+      [fillIds("t", seq, 1).contractId, 3500, 1],
+    ]);
+    expect(b.contracts.map((c) => [c.id, c.aggressor, c.supplierId, c.enterpriseId])).toEqual(out.fills.map((f) => [f.contractId, "supply", "a1", "e1"]));
+    // the demand orders are filled, their holds posted into the escrows; the offers rest with one head each
+    expect(state.exchange.openOrder("d0")).toBeUndefined();
+    expect(state.exchange.openOrder("s0")).toMatchObject({ remaining: 1, filled: 1 });
+    expect(state.ledger.balances(walletOf("e1"))!.debitsPending).toBe(0n);
+    for (const c of b.contracts) expect(state.available(c.escrowAccountId)).toBe(c.escrowFen);
+    expect(state.ledger.balances(walletOf("e1"))!.debitsPosted).toBe(b.contracts.reduce((n, c) => n + c.escrowFen, 0n));
+    expect(state.invariants()).toEqual([]);
+    // a second red changes nothing
+    expect(state.apply({ t: "colour", organisationId: "a1", colour: "red", reason: "trn_red2" }, at, b).value).toEqual({ ok: true, cancelled: 0, recoloured: 0, fills: [] });
+    const again = replay(decodeJournal(encodeJournal(b.journal)));
+    expect(again.chain).toEqual(state.chain);
+    expect(again.exchange.openOrder("s1")).toEqual(state.exchange.openOrder("s1"));
   });
 
   it("ticks are journalled only when something expires, and replay expires the same orders", () => {

@@ -3,6 +3,7 @@ import type { Config } from "../config";
 import type { SqlPool } from "../infra/db";
 import type { Clock } from "../shared/clock";
 import type { NewId } from "../shared/ids";
+import type { ReliabilityPort } from "../shared/reliability";
 import { createTrustRepository } from "./trust.repository";
 import { createTrustService, type ColourPort } from "./trust.service";
 
@@ -37,6 +38,8 @@ export async function createTrustModule(deps: TrustModuleDeps) {
   return {
     repo,
     service,
+    /** Enterprises' two-way reliability, cached: the port the exchange's and the contract runtime's views read (app.ts hands it over). */
+    reliability: { reliabilityOf: (ids: readonly string[]) => service.reliabilityOf(ids) } satisfies ReliabilityPort,
     /** Starts the scorer's loop (every TRUST_POLL_MS); tests that move the clock call service.runOnce() themselves. */
     start({ loops }: { loops: boolean }): void {
       if (!loops || timer !== undefined) return;

@@ -25,6 +25,7 @@ import type { NewId } from "../shared/ids";
 import { fenToJsonNumber, fenToYuan, wageForMinutes } from "../shared/money";
 import { canReadAll, type Principal } from "../shared/principal";
 import { findSensitive } from "../shared/privacy";
+import type { ReliabilityView } from "../shared/reliability";
 import type { ColourOutcome, ExchangeCommand } from "../exchange";
 import { arrearsReport, arrearsTrustEvents, type ApprovedHoursRecord, type ArrearsRow, type Totals } from "./arrears";
 import { enterpriseReliability, type EnterpriseReliability } from "./reliability";
@@ -506,6 +507,12 @@ export function createTrustService(deps: TrustServiceDeps) {
 
     /** Enterprises' two-way reliability (cached a minute): what agencies and workers see beside orders and shifts. */
     reliabilityFor,
+
+    /** The same as the exchange and the contract runtime read it (ReliabilityPort): the window's length with each. */
+    async reliabilityOf(ids: readonly string[]): Promise<ReadonlyMap<string, ReliabilityView | null>> {
+      const map = await reliabilityFor(ids);
+      return new Map([...map].map(([id, r]) => [id, r === null ? null : { ...r, windowDays: deps.reliabilityWindowDays }]));
+    },
 
     async reliability(ids: readonly string[]) {
       const map = await reliabilityFor(ids);

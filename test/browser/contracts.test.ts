@@ -93,6 +93,8 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     await agencyTab.page.selectOption(`section[data-contract="${contractId}"] form.assign select`, w.body.id);
     await agencyTab.page.click(`section[data-contract="${contractId}"] form.assign button`);
     await agencyTab.page.waitForSelector(`section[data-contract="${contractId}"] tr[data-status="assigned"]`);
+    // beside the contract, the buyer's record: one contract in the window, not cancelled late, no timesheet decided yet
+    expect(await agencyTab.page.textContent(`section[data-contract="${contractId}"] .reliability`)).toBe("企业信用（近 90 天）：迟取消 0.0% (0/1) · 工时争议 — · 审批用时中位数 —");
     expect(await agencyTab.page.textContent(`section[data-contract="${contractId}"] tr[data-seat="1"]`)).toContain("李明");
     // the deadlines (settings) are shown: staff by 07:00, confirm by 07:30, approve by 17:00 the next day (Asia/Shanghai)
     const deadlines = (await agencyTab.page.textContent(`section[data-contract="${contractId}"] .deadlines`)) ?? "";
@@ -116,6 +118,8 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     expect(await worker.textContent("#h-offered")).toBe("新的班次邀请");
     expect(await worker.textContent("#offered li")).toContain("普工");
     expect(await worker.textContent("#offered li")).toMatch(/请在 12\/03 07:30 前确认/);
+    // the employer's record beside the offer, on the phone
+    expect(await worker.textContent("#offered li .reliability")).toBe("企业信用（近 90 天）：迟取消 0.0% (0/1) · 工时争议 — · 审批用时中位数 —");
     await shot(worker, "worker-1-offered");
     await worker.click("#offered li button.confirm");
     await worker.waitForSelector("#upcoming li[data-state='confirmed']");
@@ -167,7 +171,14 @@ describe.skipIf(!chromiumAvailable)("contract pages (Chromium; worker at 360×74
     expect(await worker.textContent("#past li .money")).toContain("¥240.00");
     expect(await noHorizontalScroll(worker)).toBe(true);
     await shot(worker, "worker-5-earnings");
+    // a few minutes on (the record is cached a minute), the employer's record counts the approval: decided the moment the shift ended
+    clock.set(new Date(D + 9 * 3_600_000 + 3 * 60_000));
+    await worker.reload();
+    await worker.waitForSelector("#past li[data-state='approved'] .reliability");
+    expect(await worker.textContent("#past li .reliability")).toBe("企业信用（近 90 天）：迟取消 0.0% (0/1) · 工时争议 0.0% (0/1) · 审批用时中位数 0.0 小时");
+    expect(await noHorizontalScroll(worker)).toBe(true);
     await worker.click("#lang");
+    expect(await worker.textContent("#past li .reliability")).toBe("Employer record (90 days): late cancellations 0.0% (0/1) · disputed timesheets 0.0% (0/1) · approves in 0.0 h (median)");
     expect(await worker.textContent("#past li .money")).toContain("Earned ¥240.00");
     await shot(worker, "worker-6-earnings-en");
 

@@ -13,6 +13,7 @@
       timesheetsTitle: "工时审批", timesheetsSub: "在审批期内确认或提出异议；逾期未处理的工时将自动确认并结算。",
       staffingTitle: "派工", staffingSub: "为已成交的合同指派工人，在截止时间前可更换。座位状态实时更新。",
       live_connecting: "连接中…", live_live: "实时", live_reconnecting: "重新连接中…",
+      reliability: "企业信用（近 {days} 天）：迟取消 {late} · 工时争议 {dispute} · 审批用时中位数 {hours}", reliabilityNone: "企业信用：暂无记录", hoursOf: "{hours} 小时",
       contractLine: "{skill} · {date} {from}–{to} · {headcount} 人 @ {rate}/小时", seatsOf: "座位",
       staffingBy: "派工截止 {time}", confirmBy: "确认截止 {time}", approveBy: "审批截止 {time}", freeCancelUntil: "免费取消至 {time}",
       seat: "座位", worker: "工人", status: "状态", attendance: "考勤", hours: "工时", money: "结算",
@@ -41,6 +42,7 @@
       timesheetsTitle: "Timesheets", timesheetsSub: "Approve or dispute within the approval window; hours left alone are approved and paid automatically.",
       staffingTitle: "Staffing", staffingSub: "Name workers for your contracts; replace them until the deadline. Seats update live.",
       live_connecting: "Connecting…", live_live: "Live", live_reconnecting: "Reconnecting…",
+      reliability: "Employer record ({days} days): late cancellations {late} · disputed timesheets {dispute} · approves in {hours} (median)", reliabilityNone: "Employer record: none yet", hoursOf: "{hours} h",
       contractLine: "{skill} · {date} {from}–{to} · {headcount} @ {rate}/h", seatsOf: "Seats",
       staffingBy: "Staff by {time}", confirmBy: "Confirm by {time}", approveBy: "Approve by {time}", freeCancelUntil: "Free cancellation until {time}",
       seat: "Seat", worker: "Worker", status: "Status", attendance: "Attendance", hours: "Hours", money: "Settlement",
@@ -193,7 +195,15 @@
         el("span", { text: t("staffingBy", { time: stamp(w.deadlines.staffingDeadline) }) }),
         el("span", { text: t("confirmBy", { time: stamp(w.deadlines.confirmDeadline) }) }),
         el("span", { text: t("freeCancelUntil", { time: stamp(w.deadlines.freeCancellationUntil) }) }),
-        el("span", { text: t("approveBy", { time: stamp(w.deadlines.autoApproveAt) }) })));
+        el("span", { text: t("approveBy", { time: stamp(w.deadlines.autoApproveAt) }) })),
+      // the supplier sees the buyer's record (late cancellations, disputes, approval speed) beside the contract
+      w.enterpriseId !== me.organisationId ? el("p", { class: "muted reliability", text: reliabilityText(w.enterpriseReliability) }) : null);
+  }
+  /** An enterprise's two-way reliability in a line; "none yet" when it has nothing in the window. */
+  function reliabilityText(r) {
+    if (!r) return t("reliabilityNone");
+    const pct = (x) => (x.percent === null ? "—" : `${x.percent}% (${x.numerator}/${x.denominator})`);
+    return t("reliability", { days: r.windowDays, late: pct(r.lateCancellation), dispute: pct(r.dispute), hours: r.approval.medianHours === null ? "—" : t("hoursOf", { hours: r.approval.medianHours }) });
   }
   function moneyOf(s) {
     if (!s) return "";

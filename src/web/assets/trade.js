@@ -36,6 +36,7 @@
       fillLine: "成交 {qty} 人 @ {rate}/小时 · 合同 {contract}", cancel: "撤单", cancelledOk: "订单已撤销。",
       more: "加载更多", emptyOrders: "暂无订单", loading: "加载中…",
       contractDetail: "{headcount} 人 @ {rate}/小时 · 托管 {escrow}", contractShift: "班次 {start} – {end}",
+      reliability: "企业信用（近 {days} 天）：迟取消 {late} · 工时争议 {dispute} · 审批用时中位数 {hours}", reliabilityNone: "企业信用：暂无记录", hoursOf: "{hours} 小时",
       contractParty_enterprise: "用工方", contractParty_supplier: "供给方", contract_state_staffing: "待派工", emptyContracts: "暂无合同",
       balances: "余额", account_wallet: "钱包", account_supplier_payable: "应收款",
       available: "可用", held: "挂单冻结", posted: "账面余额",
@@ -89,6 +90,7 @@
       fillLine: "Fill: {qty} @ {rate}/h · contract {contract}", cancel: "Cancel", cancelledOk: "Order cancelled.",
       more: "Load more", emptyOrders: "No orders", loading: "Loading…",
       contractDetail: "{headcount} @ {rate}/h · escrow {escrow}", contractShift: "Shift {start} – {end}",
+      reliability: "Employer record ({days} days): late cancellations {late} · disputed timesheets {dispute} · approves in {hours} (median)", reliabilityNone: "Employer record: none yet", hoursOf: "{hours} h",
       contractParty_enterprise: "buyer", contractParty_supplier: "supplier", contract_state_staffing: "Staffing", emptyContracts: "No contracts yet",
       balances: "Balances", account_wallet: "Wallet", account_supplier_payable: "Receivable",
       available: "Available", held: "Held for orders", posted: "Balance",
@@ -591,6 +593,13 @@
     await list.reload();
   }
 
+  /** An enterprise's two-way reliability in a line; "none yet" when it has nothing in the window. */
+  function reliabilityText(r) {
+    if (!r) return t("reliabilityNone");
+    const pct = (x) => (x.percent === null ? "—" : `${x.percent}% (${x.numerator}/${x.denominator})`);
+    return t("reliability", { days: r.windowDays, late: pct(r.lateCancellation), dispute: pct(r.dispute), hours: r.approval.medianHours === null ? "—" : t("hoursOf", { hours: r.approval.medianHours }) });
+  }
+
   async function contractsPage() {
     catalogue = await api("GET", "/v1/catalogue");
     const list = pagedList("contracts", "contracts-more", "/v1/contracts", "emptyContracts", (c) => {
@@ -598,7 +607,9 @@
       return el("li", { "data-contract": c.id },
         el("div", { class: "line" }, el("strong", { text: marketLabel(c.market) }), el("span", { class: "state", text: TEXT[lang][`contract_state_${c.state}`] ? t(`contract_state_${c.state}`) : c.state }), el("span", { class: "muted", text: t(`contractParty_${mineIs}`) })),
         el("div", { class: "line" }, el("span", { text: t("contractDetail", { headcount: c.headcount, rate: yuan(c.rateFen), escrow: yuan(c.escrowFen) }) }), c.shared ? el("span", { text: t("shared") }) : null),
-        el("div", { class: "muted", text: `${t("contractShift", { start: when(c.shiftStart, true), end: when(c.shiftEnd, true) })} · ${c.id}` }));
+        el("div", { class: "muted", text: `${t("contractShift", { start: when(c.shiftStart, true), end: when(c.shiftEnd, true) })} · ${c.id}` }),
+        // the supplier sees the buyer's record: late cancellations, disputes, approval speed
+        mineIs === "supplier" ? el("div", { class: "muted reliability", text: reliabilityText(c.enterpriseReliability) }) : null);
     });
     $("app").hidden = false;
     render();

@@ -17,6 +17,7 @@
       offered: "新的班次邀请", upcoming: "我的班次", past: "已结束的班次",
       noOffered: "暂时没有新的邀请。", noUpcoming: "暂时没有待上的班次。", noPast: "还没有已结束的班次。",
       openings: "所在机构的空缺班次", noOpenings: "暂时没有适合您的空缺。", openingSeats: "空缺 {n} 人", openingHint: "想接这个班次？请联系您的机构为您派工。",
+      reliability: "企业信用（近 {days} 天）：迟取消 {late} · 工时争议 {dispute} · 审批用时中位数 {hours}", reliabilityNone: "企业信用：暂无记录", hoursOf: "{hours} 小时",
       when: "{date} {from}–{to}", rate: "时薪 {rate}", by: "用工企业：{name}", agency: "派遣机构：{name}",
       confirmBy: "请在 {time} 前确认", checkInBy: "请在 {time} 前签到", confirm: "确认接单", decline: "拒绝",
       siteCode: "现场签到码（6 位）", checkIn: "签到", checkOut: "签退",
@@ -48,6 +49,7 @@
       offered: "Shift offers", upcoming: "My shifts", past: "Past shifts",
       noOffered: "No new offers.", noUpcoming: "No shifts coming up.", noPast: "No past shifts yet.",
       openings: "Open seats at your agency", noOpenings: "No open seats for you right now.", openingSeats: "{n} open", openingHint: "Want it? Ask your agency to name you for it.",
+      reliability: "Employer record ({days} days): late cancellations {late} · disputed timesheets {dispute} · approves in {hours} (median)", reliabilityNone: "Employer record: none yet", hoursOf: "{hours} h",
       when: "{date} {from}–{to}", rate: "{rate} an hour", by: "Employer: {name}", agency: "Agency: {name}",
       confirmBy: "Confirm by {time}", checkInBy: "Check in by {time}", confirm: "Confirm", decline: "Decline",
       siteCode: "Site code (6 digits)", checkIn: "Check in", checkOut: "Check out",
@@ -248,6 +250,13 @@
     return form;
   }
 
+  // The employer's record beside the shift: late cancellations, disputed timesheets, how fast it approves.
+  function reliabilityText(r) {
+    if (!r) return t("reliabilityNone");
+    var pct = function (x) { return x.percent === null ? "—" : x.percent + "% (" + x.numerator + "/" + x.denominator + ")"; };
+    return t("reliability", { days: r.windowDays, late: pct(r.lateCancellation), dispute: pct(r.dispute), hours: r.approval.medianHours === null ? "—" : t("hoursOf", { hours: r.approval.medianHours }) });
+  }
+
   function card(s) {
     var li = el("li", fresh[s.shiftId] ? "fresh" : "");
     li.dataset.shift = s.shiftId;
@@ -256,6 +265,7 @@
     li.append(title);
     li.append(el("div", "line", t("when", { date: "", from: hm(s.shiftStart), to: hm(s.shiftEnd) }).trim() + " · " + t("rate", { rate: yuan(s.rateFen) })));
     li.append(el("div", "muted", t("by", { name: s.enterpriseName })));
+    li.append(el("div", "muted reliability", reliabilityText(s.enterpriseReliability)));
     li.append(el("div", "state", t("st_" + s.state)));
     if (s.state === "assigned") {
       li.append(el("div", "muted", t("confirmBy", { time: stamp(s.confirmDeadline) })));
