@@ -502,6 +502,29 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
   });
 
+  it("starts a round of new contracts in one go: each gets one workflow and its deadline once, started ones and unknown ids are left alone", async () => {
+    const ids = [await trade(26, 1), await trade(26, 2), await trade(26, 3)];
+    await app.built.contracts.sweep(); // whatever the bus has not started yet
+    const repo = app.built.contracts.repo;
+    // two of them as if the bus had lost their events: no workflow, no timer
+    await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = ANY($1::text[])`, [ids.slice(1)]);
+    await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = ANY($1::text[])`, [ids.slice(1)]);
+    const firstBefore = await repo.workflow(ids[0]!);
+    const started = await app.built.contracts.runtime.startMany([...ids, ids[1]!, "ctr_not_a_contract"]);
+    expect([...started].sort()).toEqual([...ids].sort());
+    for (const [i, id] of ids.entries()) {
+      const w = await repo.workflow(id);
+      expect(w).toMatchObject({ contractId: id, version: 1, state: "staffing", headcount: i + 1, seatFen: BigInt(SEAT) });
+      expect((await repo.timers()).filter((t) => t.machineId === id).map((t) => t.event.type)).toEqual(["deadline.staffing"]);
+    }
+    expect(await repo.workflow(ids[0]!)).toEqual(firstBefore);
+    // again: nothing changes
+    const timers = (await repo.timers()).filter((t) => ids.includes(t.machineId));
+    expect([...(await app.built.contracts.runtime.startMany(ids))].sort()).toEqual([...ids].sort());
+    expect((await repo.timers()).filter((t) => ids.includes(t.machineId))).toEqual(timers);
+    expect(await app.built.contracts.runtime.start("ctr_not_a_contract")).toBe(false);
+  });
+
   it("the ledger verification reports a closed contract whose escrow is not at zero", async () => {
     await expectVerified();
     const open = (await app.built.contracts.repo.workflows(undefined, undefined, 500)).find((w) => w.closedAt === null)!;
