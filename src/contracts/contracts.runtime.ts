@@ -116,6 +116,8 @@ class Stale extends Error {}
 class AlreadyDelivered extends Error {}
 
 const MAX_ATTEMPTS = 10;
+/** Machines started in a row before a round of new contracts lets other work run. */
+const YIELD_EVERY = 8;
 
 function step(kind: MachineKind, snapshot: unknown, event: unknown): AnyStepped {
   return (kind === "contract"
@@ -281,9 +283,16 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     const existing = new Set<string>();
     const rows: Parameters<ContractsRepository["insertWorkflows"]>[1][number][] = [];
     const started: Array<{ contractId: string; r: ReturnType<typeof startContract> }> = [];
+    let sinceYield = 0;
     for (const f of await repo.contractFacts([...new Set(contractIds)])) {
       existing.add(f.contractId);
       if (f.started) continue;
+      // Starting a machine costs a fraction of a millisecond: a round of many would hold the event loop (and the
+      // sequencer's commits and the requests waiting on them) for tens of milliseconds. Let them in between.
+      if (++sinceYield > YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       const contractId = f.contractId;
       const market = parseMarketId(f.market);
       const slot = market.ok ? shiftSlotById(market.value.slot) : undefined;
