@@ -283,6 +283,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     const existing = new Set<string>();
     const rows: Parameters<ContractsRepository["insertWorkflows"]>[1][number][] = [];
     const started: Array<{ contractId: string; r: ReturnType<typeof startContract> }> = [];
+    const refused: Error[] = [];
     let sinceYield = 0;
     for (const f of await repo.contractFacts([...new Set(contractIds)])) {
       existing.add(f.contractId);
@@ -296,8 +297,15 @@ export function createContractsRuntime(deps: RuntimeDeps) {
       const contractId = f.contractId;
       const market = parseMarketId(f.market);
       const slot = market.ok ? shiftSlotById(market.value.slot) : undefined;
-      if (!market.ok || slot === undefined) throw new Error(`contract ${contractId}: market ${f.market} is not in the catalogue`);
-      if (f.escrowFen % BigInt(f.headcount) !== 0n) throw new Error(`contract ${contractId}: escrow ${f.escrowFen} does not split into ${f.headcount} equal seats`);
+      // A contract that cannot start fails alone: the others of its round start, and the error is thrown after them.
+      if (!market.ok || slot === undefined) {
+        refused.push(new Error(`contract ${contractId}: market ${f.market} is not in the catalogue`));
+        continue;
+      }
+      if (f.escrowFen % BigInt(f.headcount) !== 0n) {
+        refused.push(new Error(`contract ${contractId}: escrow ${f.escrowFen} does not split into ${f.headcount} equal seats`));
+        continue;
+      }
       // The contract's own instant, not the clock's: whichever node starts it (or catches up later) stores the same input.
       const input: ContractInput = {
         contractId,
@@ -334,7 +342,10 @@ export function createContractsRuntime(deps: RuntimeDeps) {
         createdAt: f.createdAt,
       });
     }
-    if (rows.length === 0) return existing;
+    if (rows.length === 0) {
+      if (refused.length > 0) throw refused[0]!;
+      return existing;
+    }
     const at = now();
     const inserted = await repo.transaction(async (tx) => {
       const ok = await repo.insertWorkflows(tx, rows);
@@ -351,6 +362,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
       return mine;
     });
     for (const { r } of inserted) publish("contract", r.snapshot, 1, at);
+    if (refused.length > 0) throw refused[0]!;
     return existing;
   }
 
