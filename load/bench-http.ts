@@ -15,6 +15,11 @@
  * times (after a warm-up each); medians are reported. Afterwards every order
  * acknowledged with 201 is looked up: it must be in PostgreSQL exactly once.
  *
+ * On a machine others share, rates move with their load; the CPU time each
+ * side spent per request moves much less. So each run also reports the CPU
+ * (user + system, from /proc) of the bare process per request, and of the
+ * server and of its PostgreSQL backends per order (`cpu` in the JSON line).
+ *
  * Env: BENCH_DATABASE_URL | DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server;
  * BENCH_SECONDS (default 10) per run, BENCH_RUNS (default 3), BENCH_CONNECTIONS (default 64),
  * BENCH_CLIENT_ORDER_IDS=1 sends a client order id with every order (each then needs a look-up in PostgreSQL),
@@ -22,6 +27,7 @@
  * Progress goes to stderr; the last line on stdout is one JSON object.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import autocannon from "autocannon";
 import pg from "pg";
 import { shanghaiDate } from "../src/parties/catalogue";
@@ -45,21 +51,27 @@ interface Child {
 
 function spawnUntil(args: string[], childEnv: NodeJS.ProcessEnv, ready: RegExp): Promise<Child & { match: RegExpExecArray }> {
   const child = spawn(process.execPath, args, { env: childEnv, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
+  // The last ~100 kB of output, joined only when read: the server logs a line per request, and copying the
+  // whole tail on every chunk cost this process (the load generator's) CPU on the machine the server shares.
+  const chunks: string[] = [];
+  let kept = 0;
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-100_000);
+    chunks.push(chunk.toString());
+    kept += chunk.length;
+    while (kept - chunks[0]!.length >= 100_000) kept -= chunks.shift()!.length;
   };
+  const output = () => chunks.join("").slice(-100_000);
   child.stdout!.on("data", keep);
   child.stderr!.on("data", keep);
   return new Promise((resolve, reject) => {
     const onData = () => {
-      const m = ready.exec(output);
+      const m = ready.exec(output());
       if (m === null) return;
       child.stdout!.off("data", onData);
       child.off("exit", onExit);
-      resolve({ child, output: () => output, match: m });
+      resolve({ child, output, match: m });
     };
-    const onExit = (code: number | null) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${output}`));
+    const onExit = (code: number | null) => reject(new Error(`${args.join(" ")} exited with ${code}:\n${output()}`));
     child.stdout!.on("data", onData);
     child.once("exit", onExit);
   });
@@ -81,6 +93,9 @@ interface Run {
   errors: number;
   timeouts: number;
   total: number;
+  /** CPU µs per request of the process serving it, and of its PostgreSQL backends (orders only). */
+  cpuUs?: number;
+  pgCpuUs?: number;
 }
 
 function cannon(opts: autocannon.Options): Promise<Run> {
@@ -102,6 +117,30 @@ function cannon(opts: autocannon.Options): Promise<Run> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** CPU time (user + system) a process has used, in µs, from /proc (Linux); undefined when it cannot be read. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // fields[11], fields[12]: utime and stime in clock ticks (100 per second on Linux)
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU µs used by a set of processes since `before` (processes seen only now count from their start). */
+function cpuSince(pids: readonly number[], before: Map<number, number>): number {
+  let sum = 0;
+  for (const pid of pids) sum += Math.max(0, (cpuMicros(pid) ?? 0) - (before.get(pid) ?? 0));
+  return sum;
+}
+
+function cpuNow(pids: readonly number[]): Map<number, number> {
+  return new Map(pids.map((p) => [p, cpuMicros(p) ?? 0]));
+}
+
 async function main(): Promise<void> {
   const scratch = await createScratchPostgres(adminUrl);
   say(`bench:http: scratch database ${new URL(scratch.url).pathname.slice(1)}; ${CONNECTIONS} connections, ${SECONDS} s per run, ${RUNS} runs${CLIENT_ORDER_IDS ? ", client order ids" : ""}`);
@@ -117,7 +156,7 @@ async function main(): Promise<void> {
       NODE_ENV: "development",
       DEV_MODE: "true",
       SEED_DEMO: "true",
-      LOG_LEVEL: "warn",
+      // LOG_LEVEL as in production (its default, info: one access line per request)
       RATE_LIMIT_MAX: "10000000",
     };
     delete serverEnv["REDIS_URL"];
@@ -175,12 +214,23 @@ async function main(): Promise<void> {
     say("warm-up");
     await cannon({ url: bareUrl, connections: CONNECTIONS, duration: WARMUP_SECONDS, method: "POST", headers: { "content-type": "application/json" }, body: echoBody });
     await cannon({ url: base, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests: [orderRequest()] });
+    const backends = async (): Promise<number[]> =>
+      (await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
+    const perRequest = (us: number, r: Run) => (r.total > 0 ? Math.round(us / r.total) : 0);
     for (let run = 0; run < RUNS; run++) {
+      const bareCpu = cpuMicros(bare.child.pid);
       const b = await cannon({ url: bareUrl, connections: CONNECTIONS, duration: SECONDS, method: "POST", headers: { "content-type": "application/json" }, body: echoBody });
-      say(`  bare   run ${run + 1}/${RUNS}: ${b.requestsPerSec} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, non2xx ${b.non2xx}, errors ${b.errors}`);
+      if (bareCpu !== undefined) b.cpuUs = perRequest((cpuMicros(bare.child.pid) ?? bareCpu) - bareCpu, b);
+      say(`  bare   run ${run + 1}/${RUNS}: ${b.requestsPerSec} req/s, p50 ${b.p50} ms, p99 ${b.p99} ms, non2xx ${b.non2xx}, errors ${b.errors}; cpu ${b.cpuUs ?? "?"} µs/req`);
       bareRuns.push(b);
+      const serverCpu = cpuMicros(server.child.pid);
+      const pgBefore = cpuNow(await backends());
       const o = await cannon({ url: base, connections: CONNECTIONS, duration: SECONDS, requests: [orderRequest()] });
-      say(`  orders run ${run + 1}/${RUNS}: ${o.requestsPerSec} orders/s, p50 ${o.p50} ms, p99 ${o.p99} ms, non2xx ${o.non2xx}, errors ${o.errors}, timeouts ${o.timeouts}`);
+      if (serverCpu !== undefined) {
+        o.cpuUs = perRequest((cpuMicros(server.child.pid) ?? serverCpu) - serverCpu, o);
+        o.pgCpuUs = perRequest(cpuSince(await backends(), pgBefore), o);
+      }
+      say(`  orders run ${run + 1}/${RUNS}: ${o.requestsPerSec} orders/s, p50 ${o.p50} ms, p99 ${o.p99} ms, non2xx ${o.non2xx}, errors ${o.errors}, timeouts ${o.timeouts}; cpu ${o.cpuUs ?? "?"} µs/order in the server, ${o.pgCpuUs ?? "?"} in PostgreSQL`);
       orderRuns.push(o);
     }
     await stop(bare);
@@ -214,6 +264,12 @@ async function main(): Promise<void> {
       bareP99Ms: median(bareRuns.map((r) => r.p99)),
       ratio: Math.round((ordersPerSec / bareRequestsPerSec) * 100) / 100,
       runsDetail: { orders: orderRuns.map((r) => r.requestsPerSec), bare: bareRuns.map((r) => r.requestsPerSec) },
+      // CPU µs per request (medians): the bare process; the server and its PostgreSQL backends per order
+      cpu: {
+        bareUsPerRequest: median(bareRuns.map((r) => r.cpuUs ?? 0)),
+        serverUsPerOrder: median(orderRuns.map((r) => r.cpuUs ?? 0)),
+        postgresUsPerOrder: median(orderRuns.map((r) => r.pgCpuUs ?? 0)),
+      },
       target: { ratio: 0.5, p99Ms: 25 },
     };
     const met = result.ratio >= 0.5 && result.p99Ms <= 25 && result.non2xx === 0 && exactlyOnce;

@@ -297,6 +297,24 @@ const SETTLEMENT_COLUMNS = `"id", "contract_id", "seat", "kind", "shift_id", "wo
   "wage_fen", "tax_fen", "fee_fen", "refund_fen", "payee_account_id", "transfer_ids", "settled_at"`;
 
 export function createContractsRepository(sql: SqlPool, shard: string) {
+  /** Replaces the timers of these machines (all of one kind) with these, in two statements whatever their number. */
+  async function replaceTimersOf(
+    tx: SqlClient,
+    kind: MachineKind,
+    machineIds: readonly string[],
+    timers: readonly { id: string; machineId: string; dueAt: number; event: unknown }[],
+  ): Promise<void> {
+    if (machineIds.length === 0) return;
+    await tx.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = ANY($1::text[])`, [machineIds]);
+    if (timers.length === 0) return;
+    await tx.query(
+      `INSERT INTO "workflow_timers" ("timer_id", "machine_id", "kind", "due_at", "event")
+       SELECT t."id", t."machine", $1, t."due"::timestamptz, t."event"::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t("id", "machine", "due", "event")
+       ON CONFLICT ("timer_id") DO UPDATE SET "due_at" = EXCLUDED."due_at", "event" = EXCLUDED."event", "machine_id" = EXCLUDED."machine_id"`,
+      [kind, timers.map((t) => t.id), timers.map((t) => t.machineId), timers.map((t) => iso(t.dueAt)), timers.map((t) => json(t.event))],
+    );
+  }
+
   return {
     /** Runs fn in one transaction. */
     transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
@@ -305,21 +323,25 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
 
     // ------------------------------------------------------------ starting contracts
 
-    /** The contract row with its demand order's certificate requirement; undefined if there is none. */
-    async contractFacts(contractId: string): Promise<ContractFacts | undefined> {
+    /**
+     * The contract rows of these ids with their demand orders' certificate requirement, each marked whether its
+     * workflow exists already; ids with no contract row are absent. One query for a whole round of new contracts.
+     */
+    async contractFacts(contractIds: readonly string[]): Promise<Array<ContractFacts & { readonly started: boolean }>> {
+      if (contractIds.length === 0) return [];
       const { rows } = await sql.query<{
         id: string; enterprise_id: string; supplier_id: string; market: string; headcount: number; rate_fen: number; shared: boolean;
         shift_start: Date | string; shift_end: Date | string; escrow_account_id: string; escrow_fen: bigint; min_certificate: number | null; created_at: Date | string;
+        started: boolean;
       }>(
         `SELECT c."id", c."enterprise_id", c."supplier_id", c."market", c."headcount", c."rate_fen", c."shared", c."shift_start", c."shift_end",
-                c."escrow_account_id", c."escrow_fen", c."created_at", o."min_certificate"
+                c."escrow_account_id", c."escrow_fen", c."created_at", o."min_certificate", (w."contract_id" IS NOT NULL) AS "started"
            FROM "contracts" c LEFT JOIN "orders" o ON o."id" = c."demand_order_id"
-          WHERE c."id" = $1`,
-        [contractId],
+                LEFT JOIN "contract_workflows" w ON w."contract_id" = c."id"
+          WHERE c."id" = ANY($1::text[])`,
+        [contractIds],
       );
-      const r = rows[0];
-      if (r === undefined) return undefined;
-      return {
+      return rows.map((r) => ({
         contractId: r.id,
         enterpriseId: r.enterprise_id,
         supplierId: r.supplier_id,
@@ -333,7 +355,8 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
         escrowFen: BigInt(r.escrow_fen),
         minCertificate: r.min_certificate ?? 0,
         createdAt: ms(r.created_at),
-      };
+        started: r.started,
+      }));
     },
 
     /** Contracts the sequencer wrote that have no workflow yet (the bus is not durable: these were missed). */
@@ -346,24 +369,37 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
       return rows.map((r) => r.id);
     },
 
-    /** Inserts a contract's workflow row; false when it already exists (another node or an earlier try started it). */
-    async insertWorkflow(
+    /**
+     * Inserts workflow rows (version 1) in one statement; returns the ids inserted. An id whose row exists
+     * already (another node or an earlier try started it) is left as it is and not returned.
+     */
+    async insertWorkflows(
       tx: SqlClient,
-      w: Omit<WorkflowRow, "outcome" | "closedAt" | "version"> & { input: unknown; machineVersion: string },
-    ): Promise<boolean> {
-      const r = await tx.query(
+      list: ReadonlyArray<Omit<WorkflowRow, "outcome" | "closedAt" | "version"> & { input: unknown; machineVersion: string }>,
+    ): Promise<Set<string>> {
+      if (list.length === 0) return new Set();
+      const col = <T>(f: (w: (typeof list)[number]) => T): T[] => list.map(f);
+      const { rows } = await tx.query<{ contract_id: string }>(
         `INSERT INTO "contract_workflows" ("contract_id", "enterprise_id", "supplier_id", "market", "skill_id", "headcount", "rate_fen", "shared",
            "paid_minutes", "min_certificate", "shift_start", "shift_end", "escrow_account_id", "seat_fen", "input", "snapshot", "version",
            "machine_version", "state", "created_at", "updated_at")
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::timestamptz, $12::timestamptz, $13, $14, $15::jsonb, $16::jsonb, 1, $17, $18,
-           $19::timestamptz, $19::timestamptz)
-         ON CONFLICT ("contract_id") DO NOTHING`,
+         SELECT w."id", w."ent", w."sup", w."market", w."skill", w."heads", w."rate", w."shared", w."paid", w."cert", w."start", w."end",
+                w."escrow", w."seat", w."input"::jsonb, w."snapshot"::jsonb, 1, w."mv", w."state", w."cat", w."cat"
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[],
+                       $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[])
+             WITH ORDINALITY AS w("id", "ent", "sup", "market", "skill", "heads", "rate", "shared", "paid", "cert", "start", "end", "escrow", "seat",
+                                  "input", "snapshot", "mv", "state", "cat", "n")
+          ORDER BY w."n"
+         ON CONFLICT ("contract_id") DO NOTHING
+         RETURNING "contract_id"`,
         [
-          w.contractId, w.enterpriseId, w.supplierId, w.market, w.skillId, w.headcount, w.rateFen, w.shared, w.paidMinutes, w.minCertificate,
-          iso(w.shiftStart), iso(w.shiftEnd), w.escrowAccountId, w.seatFen, json(w.input), json(w.snapshot), w.machineVersion, w.state, iso(w.createdAt),
+          col((w) => w.contractId), col((w) => w.enterpriseId), col((w) => w.supplierId), col((w) => w.market), col((w) => w.skillId),
+          col((w) => w.headcount), col((w) => w.rateFen), col((w) => w.shared), col((w) => w.paidMinutes), col((w) => w.minCertificate),
+          col((w) => iso(w.shiftStart)), col((w) => iso(w.shiftEnd)), col((w) => w.escrowAccountId), col((w) => w.seatFen.toString()),
+          col((w) => json(w.input)), col((w) => json(w.snapshot)), col((w) => w.machineVersion), col((w) => w.state), col((w) => iso(w.createdAt)),
         ],
       );
-      return r.rowCount > 0;
+      return new Set(rows.map((r) => r.contract_id));
     },
 
     // ------------------------------------------------------------ machines
@@ -541,15 +577,11 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
 
     /** Replaces a machine's timers with these. */
     async replaceTimers(tx: SqlClient, kind: MachineKind, machineId: string, timers: readonly { id: string; dueAt: number; event: unknown }[]): Promise<void> {
-      await tx.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = $1`, [machineId]);
-      if (timers.length === 0) return;
-      await tx.query(
-        `INSERT INTO "workflow_timers" ("timer_id", "machine_id", "kind", "due_at", "event")
-         SELECT t."id", $1, $2, t."due"::timestamptz, t."event"::jsonb FROM unnest($3::text[], $4::text[], $5::text[]) AS t("id", "due", "event")
-         ON CONFLICT ("timer_id") DO UPDATE SET "due_at" = EXCLUDED."due_at", "event" = EXCLUDED."event", "machine_id" = EXCLUDED."machine_id"`,
-        [machineId, kind, timers.map((t) => t.id), timers.map((t) => iso(t.dueAt)), timers.map((t) => json(t.event))],
-      );
+      await replaceTimersOf(tx, kind, [machineId], timers.map((t) => ({ ...t, machineId })));
     },
+
+    /** Replaces the timers of these machines (all of one kind) with these, in two statements whatever their number. */
+    replaceTimersOf,
 
     /** Inside a transaction: the earliest timer due by `now` that no other transaction holds, locked until it ends. */
     async claimDueTimer(tx: SqlClient, now: number): Promise<TimerRow | undefined> {

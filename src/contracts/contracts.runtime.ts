@@ -133,6 +133,8 @@ class Stale extends Error {}
 class AlreadyDelivered extends Error {}
 
 const MAX_ATTEMPTS = 10;
+/** Machines started in a row before a round of new contracts lets other work run. */
+const YIELD_EVERY = 8;
 
 function step(kind: MachineKind, snapshot: unknown, event: unknown): AnyStepped {
   return (kind === "contract"
@@ -286,29 +288,56 @@ export function createContractsRuntime(deps: RuntimeDeps) {
 
   /** Starts the workflow of a contract the sequencer wrote; false when there is no such contract. Idempotent. */
   async function start(contractId: string): Promise<boolean> {
-    if (await repo.workflow(contractId)) return true;
-    const f = await repo.contractFacts(contractId);
-    if (f === undefined) return false;
-    const market = parseMarketId(f.market);
-    const slot = market.ok ? shiftSlotById(market.value.slot) : undefined;
-    if (!market.ok || slot === undefined) throw new Error(`contract ${contractId}: market ${f.market} is not in the catalogue`);
-    if (f.escrowFen % BigInt(f.headcount) !== 0n) throw new Error(`contract ${contractId}: escrow ${f.escrowFen} does not split into ${f.headcount} equal seats`);
-    // The contract's own instant, not the clock's: whichever node starts it (or catches up later) stores the same input.
-    const input: ContractInput = {
-      contractId,
-      enterpriseId: f.enterpriseId,
-      supplierId: f.supplierId,
-      headcount: f.headcount,
-      shiftStart: f.shiftStart,
-      shiftEnd: f.shiftEnd,
-      paidMinutes: slot.paidMinutes,
-      settings: deps.settings,
-      at: f.createdAt,
-    };
-    const r = startContract(input);
-    const at = now();
-    const inserted = await repo.transaction(async (tx) => {
-      const ok = await repo.insertWorkflow(tx, {
+    return (await startMany([contractId])).has(contractId);
+  }
+
+  /**
+   * Starts the workflows of contracts the sequencer wrote, in one look-up and one transaction for all of them
+   * (fills come in bursts: a round of new contracts costs one commit, not one each). Returns the ids that have a
+   * workflow now (started here or before); ids with no contract row are left out. Idempotent.
+   */
+  async function startMany(contractIds: readonly string[]): Promise<Set<string>> {
+    const existing = new Set<string>();
+    const rows: Parameters<ContractsRepository["insertWorkflows"]>[1][number][] = [];
+    const started: Array<{ contractId: string; r: ReturnType<typeof startContract> }> = [];
+    const refused: Error[] = [];
+    let sinceYield = 0;
+    for (const f of await repo.contractFacts([...new Set(contractIds)])) {
+      existing.add(f.contractId);
+      if (f.started) continue;
+      // Starting a machine costs a fraction of a millisecond: a round of many would hold the event loop (and the
+      // sequencer's commits and the requests waiting on them) for tens of milliseconds. Let them in between.
+      if (++sinceYield > YIELD_EVERY) {
+        sinceYield = 0;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const contractId = f.contractId;
+      const market = parseMarketId(f.market);
+      const slot = market.ok ? shiftSlotById(market.value.slot) : undefined;
+      // A contract that cannot start fails alone: the others of its round start, and the error is thrown after them.
+      if (!market.ok || slot === undefined) {
+        refused.push(new Error(`contract ${contractId}: market ${f.market} is not in the catalogue`));
+        continue;
+      }
+      if (f.escrowFen % BigInt(f.headcount) !== 0n) {
+        refused.push(new Error(`contract ${contractId}: escrow ${f.escrowFen} does not split into ${f.headcount} equal seats`));
+        continue;
+      }
+      // The contract's own instant, not the clock's: whichever node starts it (or catches up later) stores the same input.
+      const input: ContractInput = {
+        contractId,
+        enterpriseId: f.enterpriseId,
+        supplierId: f.supplierId,
+        headcount: f.headcount,
+        shiftStart: f.shiftStart,
+        shiftEnd: f.shiftEnd,
+        paidMinutes: slot.paidMinutes,
+        settings: deps.settings,
+        at: f.createdAt,
+      };
+      const r = startContract(input);
+      started.push({ contractId, r });
+      rows.push({
         contractId,
         enterpriseId: f.enterpriseId,
         supplierId: f.supplierId,
@@ -329,13 +358,29 @@ export function createContractsRuntime(deps: RuntimeDeps) {
         state: String(r.snapshot.value),
         createdAt: f.createdAt,
       });
-      if (!ok) return false;
-      await repo.insertEffects(tx, contractId, r.effects.map((e) => ({ effectId: outboxId(e, 1), type: e.type, effect: e })), at);
-      await repo.replaceTimers(tx, "contract", contractId, r.timers);
-      return true;
+    }
+    if (rows.length === 0) {
+      if (refused.length > 0) throw refused[0]!;
+      return existing;
+    }
+    const at = now();
+    const inserted = await repo.transaction(async (tx) => {
+      const ok = await repo.insertWorkflows(tx, rows);
+      const mine = started.filter((s) => ok.has(s.contractId));
+      for (const { contractId, r } of mine) {
+        if (r.effects.length > 0) await repo.insertEffects(tx, contractId, r.effects.map((e) => ({ effectId: outboxId(e, 1), type: e.type, effect: e })), at);
+      }
+      await repo.replaceTimersOf(
+        tx,
+        "contract",
+        mine.map((s) => s.contractId),
+        mine.flatMap(({ contractId, r }) => r.timers.map((t) => ({ ...t, machineId: contractId }))),
+      );
+      return mine;
     });
-    if (inserted) publish("contract", r.snapshot, 1, at);
-    return true;
+    for (const { r } of inserted) publish("contract", r.snapshot, 1, at);
+    if (refused.length > 0) throw refused[0]!;
+    return existing;
   }
 
   /** Starts every contract written while nobody listened (a restart, a lost bus message); returns how many. */
@@ -344,9 +389,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     for (;;) {
       const ids = await repo.unstartedContracts(100);
       if (ids.length === 0) return started;
-      for (const id of ids) {
-        if (await start(id)) started++;
-      }
+      started += (await startMany(ids)).size;
     }
   }
 
@@ -557,9 +600,21 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     }
   }
 
-  /** Runs the outbox (passes are serialised in this process; other processes' are harmless: every effect is idempotent). */
+  /** A pass queued behind the running one and not started yet: callers meanwhile join it. */
+  let nextPass: Promise<void> | undefined;
+
+  /**
+   * Runs the outbox: resolves after a pass that started after the call (passes are serialised in this process;
+   * callers while one waits to start share it; other processes' are harmless: every effect is idempotent).
+   */
   function drain(): Promise<void> {
-    const run = queue.then(runOutbox, runOutbox);
+    if (nextPass !== undefined) return nextPass;
+    const pass = () => {
+      nextPass = undefined;
+      return runOutbox();
+    };
+    const run = queue.then(pass, pass);
+    nextPass = run;
     queue = run.catch((err: unknown) => log.error({ err }, "contracts: the outbox pass failed"));
     return run;
   }
@@ -602,6 +657,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     load,
     apply,
     start,
+    startMany,
     catchUp,
     drain,
     fireDueTimers,

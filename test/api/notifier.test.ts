@@ -181,6 +181,10 @@ describe("no login code and no full phone number in the app's log", () => {
 
     const log = lines.join("\n");
     expect(lines.length).toBeGreaterThan(10); // the log was captured
+    // one access line per request, not Fastify's two
+    const access = lines.filter((l) => l.includes('"msg":"request completed"'));
+    expect(access.some((l) => l.includes('"url":"/v1/auth/otp/verify"') && l.includes('"statusCode":401') && l.includes('"method":"POST"'))).toBe(true);
+    expect(lines.filter((l) => l.includes('"msg":"incoming request"'))).toEqual([]);
     expect(log).toContain(webhook ? "could not be delivered" : "not delivered");
     expect(log).toContain(maskPhone(phone));
     for (const code of codes) expect(log).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
