@@ -558,6 +558,49 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     expect((await assign(first, 1, young.id, ent)).status).toBe(403); // the enterprise does not staff
   });
 
+  it("starts a round of new contracts in one go: each gets one workflow and its deadline once, started ones and unknown ids are left alone", async () => {
+    const ids = [await trade(26, 1), await trade(26, 2), await trade(26, 3)];
+    await app.built.contracts.sweep(); // whatever the bus has not started yet
+    const repo = app.built.contracts.repo;
+    // two of them as if the bus had lost their events: no workflow, no timer
+    await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = ANY($1::text[])`, [ids.slice(1)]);
+    await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = ANY($1::text[])`, [ids.slice(1)]);
+    const firstBefore = await repo.workflow(ids[0]!);
+    const started = await app.built.contracts.runtime.startMany([...ids, ids[1]!, "ctr_not_a_contract"]);
+    expect([...started].sort()).toEqual([...ids].sort());
+    for (const [i, id] of ids.entries()) {
+      const w = await repo.workflow(id);
+      expect(w).toMatchObject({ contractId: id, version: 1, state: "staffing", headcount: i + 1, seatFen: BigInt(SEAT) });
+      expect((await repo.timers()).filter((t) => t.machineId === id).map((t) => t.event.type)).toEqual(["deadline.staffing"]);
+    }
+    expect(await repo.workflow(ids[0]!)).toEqual(firstBefore);
+    // again: nothing changes
+    const timers = (await repo.timers()).filter((t) => ids.includes(t.machineId));
+    expect([...(await app.built.contracts.runtime.startMany(ids))].sort()).toEqual([...ids].sort());
+    expect((await repo.timers()).filter((t) => ids.includes(t.machineId))).toEqual(timers);
+    expect(await app.built.contracts.runtime.start("ctr_not_a_contract")).toBe(false);
+
+    // a contract that cannot start (here: a market the catalogue does not know) fails alone; the rest of its round starts
+    const another = await trade(26, 1);
+    await app.built.contracts.sweep();
+    await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = $1`, [another]);
+    await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = $1`, [another]);
+    await database.db.sql.query(
+      `INSERT INTO "contracts" ("id", "fill_id", "shard", "seq", "market", "enterprise_id", "supplier_id", "demand_order_id", "supply_order_id", "headcount",
+         "rate_fen", "aggressor", "shared", "shift_start", "shift_end", "escrow_account_id", "escrow_fen", "state", "created_at")
+       SELECT 'ctr_bogus', 'fill_bogus', "shard", "seq", 'nowhere.000000.2026-12-26.D1', "enterprise_id", "supplier_id", "demand_order_id", "supply_order_id", "headcount",
+         "rate_fen", "aggressor", "shared", "shift_start", "shift_end", "escrow_account_id", "escrow_fen", "state", "created_at" FROM "contracts" WHERE "id" = $1`,
+      [another],
+    );
+    try {
+      await expect(app.built.contracts.runtime.startMany(["ctr_bogus", another])).rejects.toThrow(/ctr_bogus: market nowhere/);
+      expect(await repo.workflow("ctr_bogus")).toBeUndefined();
+      expect(await repo.workflow(another)).toMatchObject({ contractId: another, version: 1, state: "staffing" });
+    } finally {
+      await database.db.sql.query(`DELETE FROM "contracts" WHERE "id" = 'ctr_bogus'`);
+    }
+  });
+
   it("refunds a seat still empty at the staffing deadline and marks the supplier; a missing check-out is named by the enterprise at approval", async () => {
     const D = start(29);
     at(D - 30 * HOUR);
@@ -660,49 +703,6 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
       expect(otherPhone.unread((f) => f.channel === "shifts")).toEqual([]);
     } finally {
       for (const c of [phone, otherPhone, desk]) await c.close();
-    }
-  });
-
-  it("starts a round of new contracts in one go: each gets one workflow and its deadline once, started ones and unknown ids are left alone", async () => {
-    const ids = [await trade(26, 1), await trade(26, 2), await trade(26, 3)];
-    await app.built.contracts.sweep(); // whatever the bus has not started yet
-    const repo = app.built.contracts.repo;
-    // two of them as if the bus had lost their events: no workflow, no timer
-    await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = ANY($1::text[])`, [ids.slice(1)]);
-    await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = ANY($1::text[])`, [ids.slice(1)]);
-    const firstBefore = await repo.workflow(ids[0]!);
-    const started = await app.built.contracts.runtime.startMany([...ids, ids[1]!, "ctr_not_a_contract"]);
-    expect([...started].sort()).toEqual([...ids].sort());
-    for (const [i, id] of ids.entries()) {
-      const w = await repo.workflow(id);
-      expect(w).toMatchObject({ contractId: id, version: 1, state: "staffing", headcount: i + 1, seatFen: BigInt(SEAT) });
-      expect((await repo.timers()).filter((t) => t.machineId === id).map((t) => t.event.type)).toEqual(["deadline.staffing"]);
-    }
-    expect(await repo.workflow(ids[0]!)).toEqual(firstBefore);
-    // again: nothing changes
-    const timers = (await repo.timers()).filter((t) => ids.includes(t.machineId));
-    expect([...(await app.built.contracts.runtime.startMany(ids))].sort()).toEqual([...ids].sort());
-    expect((await repo.timers()).filter((t) => ids.includes(t.machineId))).toEqual(timers);
-    expect(await app.built.contracts.runtime.start("ctr_not_a_contract")).toBe(false);
-
-    // a contract that cannot start (here: a market the catalogue does not know) fails alone; the rest of its round starts
-    const another = await trade(26, 1);
-    await app.built.contracts.sweep();
-    await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = $1`, [another]);
-    await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = $1`, [another]);
-    await database.db.sql.query(
-      `INSERT INTO "contracts" ("id", "fill_id", "shard", "seq", "market", "enterprise_id", "supplier_id", "demand_order_id", "supply_order_id", "headcount",
-         "rate_fen", "aggressor", "shared", "shift_start", "shift_end", "escrow_account_id", "escrow_fen", "state", "created_at")
-       SELECT 'ctr_bogus', 'fill_bogus', "shard", "seq", 'nowhere.000000.2026-12-26.D1', "enterprise_id", "supplier_id", "demand_order_id", "supply_order_id", "headcount",
-         "rate_fen", "aggressor", "shared", "shift_start", "shift_end", "escrow_account_id", "escrow_fen", "state", "created_at" FROM "contracts" WHERE "id" = $1`,
-      [another],
-    );
-    try {
-      await expect(app.built.contracts.runtime.startMany(["ctr_bogus", another])).rejects.toThrow(/ctr_bogus: market nowhere/);
-      expect(await repo.workflow("ctr_bogus")).toBeUndefined();
-      expect(await repo.workflow(another)).toMatchObject({ contractId: another, version: 1, state: "staffing" });
-    } finally {
-      await database.db.sql.query(`DELETE FROM "contracts" WHERE "id" = 'ctr_bogus'`);
     }
   });
 
