@@ -2,7 +2,7 @@
  * The one place where modules are wired together: config → database →
  * services → Fastify routes. Tests build the same app with other options.
  */
-import Fastify, { type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyInstance } from "fastify";
 import cookie from "@fastify/cookie";
 import websocket from "@fastify/websocket";
 import rateLimit from "@fastify/rate-limit";
@@ -78,7 +78,7 @@ export async function buildApp(deps: AppDeps) {
     bodyLimit: config.bodyLimitBytes,
     requestIdHeader: false,
     // One access line per request (below) instead of Fastify's two ("incoming request" and "request completed").
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : ids("req");
