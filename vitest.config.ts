@@ -7,5 +7,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Two files at a time even on a two-core machine: most of a file's time is spent waiting on PostgreSQL, Chromium
+    // or a child server, so one worker per core minus one (vitest's default: a single worker here) leaves the CPU idle.
+    maxWorkers: 2,
   },
 });
