@@ -21,6 +21,7 @@ function shell(page: AgenciesPage, main: string): string {
 <title>Shiftex</title>
 <link rel="stylesheet" href="/assets/trade.css">
 <link rel="stylesheet" href="/assets/agencies.css">
+<script src="/assets/kit.js" defer></script>
 <script src="/assets/agencies.js" defer></script>
 </head>
 <body data-page="${page}">

@@ -41,6 +41,7 @@ function shell(page: ConsolePage, main: string): string {
 <title>Shiftex</title>
 <link rel="stylesheet" href="/assets/trade.css">
 <link rel="stylesheet" href="/assets/console.css">${charts}
+<script src="/assets/kit.js" defer></script>
 <script src="/assets/console.js" defer></script>
 </head>
 <body data-page="${page}" class="console">

@@ -22,7 +22,7 @@ const NAV: { page: ContractsPage | "trade"; href: string; key: string }[] = [
 ];
 
 function shell(page: ContractsPage, main: string): string {
-  const scripts = page === "site" ? `<script src="/assets/qrcode.js" defer></script>\n<script src="/assets/contracts.js" defer></script>` : `<script src="/assets/contracts.js" defer></script>`;
+  const scripts = `${page === "site" ? `<script src="/assets/qrcode.js" defer></script>\n` : ""}<script src="/assets/kit.js" defer></script>\n<script src="/assets/contracts.js" defer></script>`;
   return `<!doctype html>
 <html lang="zh-CN">
 <head>

@@ -32,6 +32,7 @@ function shell(page: TradePage, main: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Shiftex</title>
 <link rel="stylesheet" href="/assets/trade.css">
+<script src="/assets/kit.js" defer></script>
 <script src="/assets/trade.js" defer></script>
 </head>
 <body data-page="${page}">

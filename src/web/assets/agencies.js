@@ -57,22 +57,8 @@
   let catalogue = { districts: [], skills: [] };
   let draw = () => {};
 
-  const $ = (id) => document.getElementById(id);
-  function t(key, params) {
-    const s = TEXT[lang][key] ?? TEXT["zh-CN"][key] ?? key;
-    return s.replace(/\{(\w+)\}/g, (_, k) => (params && params[k] !== undefined ? String(params[k]) : ""));
-  }
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(props || {})) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === "class") node.className = v;
-      else if (k === "text") node.textContent = v;
-      else node.setAttribute(k, String(v));
-    }
-    for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
-    return node;
-  }
+  const { $, el } = window.ShiftexKit;
+  const t = (key, params) => window.ShiftexKit.translate(TEXT, lang, key, params);
   const date = (iso) => {
     const d = new Date(iso);
     return Number.isNaN(d.getTime()) ? iso : new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN", { timeZone: "Asia/Shanghai", year: "numeric", month: "2-digit", day: "2-digit" }).format(d);

@@ -119,26 +119,8 @@
   const renderers = [];
 
   // ---- helpers ----
-  const $ = (id) => document.getElementById(id);
-  function t(key, params) {
-    const s = TEXT[lang][key] ?? TEXT["zh-CN"][key] ?? key;
-    return s.replace(/\{(\w+)\}/g, (_, k) => (params && params[k] !== undefined ? String(params[k]) : ""));
-  }
-  function el(tag, props, ...children) {
-    const node = document.createElement(tag);
-    if (props) {
-      for (const [k, v] of Object.entries(props)) {
-        if (v === undefined || v === null || v === false) continue;
-        if (k === "class") node.className = v;
-        else if (k === "text") node.textContent = v;
-        else if (k === "onclick") node.addEventListener("click", v);
-        else if (k === "onsubmit") node.addEventListener("submit", v);
-        else node.setAttribute(k, String(v));
-      }
-    }
-    for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
-    return node;
-  }
+  const { $, el } = window.ShiftexKit;
+  const t = (key, params) => window.ShiftexKit.translate(TEXT, lang, key, params);
   function yuan(fen) {
     const n = Number(fen);
     const abs = Math.abs(n);
