@@ -189,9 +189,12 @@ describe.skipIf(!chromiumAvailable)("trading pages (Chromium)", () => {
     expect(after.length).toBe(before + 1);
     expect(after.filter((x: { requestedFen: number }) => x.requestedFen === 77777)).toHaveLength(1);
     // A new amount is a new request, with a new key.
+    // The reference of the first top-up is still shown: wait for the new one, not for any (that raced the request).
+    const firstReference = await page.textContent("#topup-reference");
+    expect(firstReference).not.toBe("");
     await page.fill("#topup-amount", "888");
     await page.click("#topup");
-    await page.waitForFunction("document.getElementById('topup-reference').textContent !== ''");
+    await expect.poll(() => page.textContent("#topup-reference"), { timeout: 10_000 }).not.toBe(firstReference);
     expect(keys).toHaveLength(3);
     expect(keys[2]).not.toBe(keys[0]);
   });
