@@ -60,9 +60,12 @@ export function createContractsModule(deps: ContractsModuleDeps) {
       });
   }
 
-  /** One sweep: contracts missed by the bus are started, effects left pending are run again. */
-  async function sweep(): Promise<void> {
-    await runtime.catchUp();
+  /**
+   * One sweep: contracts missed by the bus are started, effects left pending are run again. The loop's sweeps
+   * leave the contracts of the last sweep interval to the bus (`settledMs`); a sweep called directly takes all.
+   */
+  async function sweep(options: { settledMs?: number } = {}): Promise<void> {
+    await runtime.catchUp(options);
     await runtime.drain();
   }
 
@@ -96,7 +99,7 @@ export function createContractsModule(deps: ContractsModuleDeps) {
         timers.push(t);
       };
       every(deps.config.contracts.timerPollMs, "timers", () => runtime.fireDueTimers());
-      every(deps.config.contracts.sweepMs, "sweep", sweep);
+      every(deps.config.contracts.sweepMs, "sweep", () => sweep({ settledMs: deps.config.contracts.sweepMs }));
     },
     /** Stops the loops and the subscription; resolves once the outbox pass in flight ended. */
     async stop(): Promise<void> {

@@ -359,14 +359,34 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
       }));
     },
 
-    /** Contracts the sequencer wrote that have no workflow yet (the bus is not durable: these were missed). */
-    async unstartedContracts(limit: number): Promise<string[]> {
-      const { rows } = await sql.query<{ id: string }>(
-        `SELECT c."id" FROM "contracts" c WHERE NOT EXISTS (SELECT 1 FROM "contract_workflows" w WHERE w."contract_id" = c."id")
-          ORDER BY c."id" LIMIT $1`,
-        [limit],
+    /**
+     * Contracts of this shard the sequencer wrote that have no workflow yet (the bus is not durable: these were
+     * missed), with sequence in (after, upTo], oldest first; with `createdBefore`, only those created before it.
+     */
+    async unstartedContracts(limit: number, after: number, upTo: number, createdBefore?: number): Promise<Array<{ id: string; seq: number }>> {
+      const { rows } = await sql.query<{ id: string; seq: bigint | string }>(
+        `SELECT c."id", c."seq" FROM "contracts" c
+          WHERE c."shard" = $1 AND c."seq" > $2 AND c."seq" <= $3 AND ($5::timestamptz IS NULL OR c."created_at" < $5::timestamptz)
+            AND NOT EXISTS (SELECT 1 FROM "contract_workflows" w WHERE w."contract_id" = c."id")
+          ORDER BY c."seq" LIMIT $4`,
+        [shard, after, upTo, limit, createdBefore === undefined ? null : iso(createdBefore)],
       );
-      return rows.map((r) => r.id);
+      return rows.map((r) => ({ id: r.id, seq: Number(r.seq) }));
+    },
+
+    /**
+     * The sequence up to which a sweep may look: the shard's last contract's, or, with `createdBefore`, the one
+     * before the first contract created at or after it (those are still the bus's to start).
+     */
+    async sweepBound(after: number, createdBefore?: number): Promise<number> {
+      const { rows } = await sql.query<{ tip: bigint | string | null; young: bigint | string | null }>(
+        `SELECT (SELECT max(c."seq") FROM "contracts" c WHERE c."shard" = $1) AS "tip",
+                (SELECT min(c."seq") FROM "contracts" c WHERE c."shard" = $1 AND c."seq" > $2 AND $3::timestamptz IS NOT NULL AND c."created_at" >= $3::timestamptz) AS "young"`,
+        [shard, after, createdBefore === undefined ? null : iso(createdBefore)],
+      );
+      const r = rows[0];
+      if (r?.young !== null && r?.young !== undefined) return Number(r.young) - 1;
+      return r?.tip === null || r?.tip === undefined ? after : Number(r.tip);
     },
 
     /**

@@ -383,14 +383,31 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     return existing;
   }
 
-  /** Starts every contract written while nobody listened (a restart, a lost bus message); returns how many. */
-  async function catchUp(): Promise<number> {
+  /**
+   * Every contract of this shard with a sequence up to this one has a workflow: a sweep looks only after it
+   * (contracts are written in sequence order), so it costs what is new, not the whole history.
+   */
+  let startedThrough = 0;
+
+  /**
+   * Starts every contract written while nobody listened (a restart, a lost bus message); returns how many.
+   * With `settledMs`, contracts younger than that are left to the bus (which is starting them right now;
+   * a sweep racing it would only start them twice over).
+   */
+  async function catchUp(options: { settledMs?: number } = {}): Promise<number> {
+    const createdBefore = options.settledMs === undefined ? undefined : now() - options.settledMs;
+    const upTo = await repo.sweepBound(startedThrough, createdBefore);
+    let after = startedThrough;
     let started = 0;
     for (;;) {
-      const ids = await repo.unstartedContracts(100);
-      if (ids.length === 0) return started;
-      started += (await startMany(ids)).size;
+      const page = await repo.unstartedContracts(100, after, upTo, createdBefore);
+      if (page.length === 0) break;
+      // startMany throws when one of them cannot start: the mark then stays where it was, and the next sweep tries again.
+      started += (await startMany(page.map((c) => c.id))).size;
+      after = page[page.length - 1]!.seq;
     }
+    startedThrough = Math.max(startedThrough, upTo);
+    return started;
   }
 
   // ------------------------------------------------------------ the outbox

@@ -44,41 +44,41 @@ export interface SeatCandidate {
 const ms = (v: Date | string) => (v instanceof Date ? v.getTime() : Date.parse(v));
 
 export function createPushRepository(sql: SqlClient) {
-async function contract(contractId: string): Promise<PushContract | undefined> {
+  /** Contracts' workflows as the push needs them, in one look-up (those with no workflow are left out). */
+  async function contracts(contractIds: readonly string[]): Promise<PushContract[]> {
+    if (contractIds.length === 0) return [];
     const { rows } = await sql.query<{
       contract_id: string; supplier_id: string; market: string; skill_id: string; min_certificate: number; rate_fen: number; shared: boolean;
       shift_start: Date | string; shift_end: Date | string; state: string; seats: { status: string; workerId: string | null }[] | null;
     }>(
       `SELECT "contract_id", "supplier_id", "market", "skill_id", "min_certificate", "rate_fen", "shared", "shift_start", "shift_end", "state",
               "snapshot"->'context'->'seats' AS "seats"
-         FROM "contract_workflows" WHERE "contract_id" = $1`,
-      [contractId],
+         FROM "contract_workflows" WHERE "contract_id" = ANY($1::text[])`,
+      [[...contractIds]],
     );
-    const r = rows[0];
-    if (r === undefined) return undefined;
-    return {
+    return rows.map((r) => ({
       contractId: r.contract_id, supplierId: r.supplier_id, market: r.market, skillId: r.skill_id, minCertificate: Number(r.min_certificate),
       rateFen: Number(r.rate_fen), shared: r.shared, shiftStart: ms(r.shift_start), shiftEnd: ms(r.shift_end), state: r.state,
       seats: (r.seats ?? []).map((s) => ({ status: s.status, workerId: s.workerId ?? null })),
-    };
+    }));
   }
 
   return {
-    async demandOrder(id: string): Promise<PushOrder | undefined> {
+    /** Demand orders as the push needs them, in one look-up (supply orders and unknown ids are left out). */
+    async demandOrders(ids: readonly string[]): Promise<PushOrder[]> {
+      if (ids.length === 0) return [];
       const { rows } = await sql.query<{
-        id: string; organisation_id: string; market: string; side: string; state: string; remaining: number; rate_fen: number;
+        id: string; organisation_id: string; market: string; state: string; remaining: number; rate_fen: number;
         min_certificate: number; min_colour: "blue" | "red" | null; excluded_suppliers: string[];
       }>(
-        `SELECT "id", "organisation_id", "market", "side", "state", "remaining", "rate_fen", "min_certificate", "min_colour", "excluded_suppliers"
-           FROM "orders" WHERE "id" = $1`,
-        [id],
+        `SELECT "id", "organisation_id", "market", "state", "remaining", "rate_fen", "min_certificate", "min_colour", "excluded_suppliers"
+           FROM "orders" WHERE "id" = ANY($1::text[]) AND "side" = 'demand'`,
+        [[...ids]],
       );
-      const r = rows[0];
-      if (r === undefined || r.side !== "demand") return undefined;
-      return {
+      return rows.map((r) => ({
         id: r.id, organisationId: r.organisation_id, market: r.market, state: r.state, remaining: Number(r.remaining), rateFen: Number(r.rate_fen),
         minCertificate: Number(r.min_certificate), minColour: r.min_colour, excludedSuppliers: r.excluded_suppliers ?? [],
-      };
+      }));
     },
 
     /**
@@ -103,7 +103,7 @@ async function contract(contractId: string): Promise<PushContract | undefined> {
       return rows.map((r) => r.id);
     },
 
-    contract,
+    contracts,
 
     /**
      * The supplier's own workers holding the skill at the level asked, not among `except`, and not booked for
@@ -135,12 +135,8 @@ async function contract(contractId: string): Promise<PushContract | undefined> {
           ORDER BY c."shift_start", c."contract_id" LIMIT 50`,
         [workerId, new Date(now).toISOString()],
       );
-      const out: PushContract[] = [];
-      for (const r of rows) {
-        const c = await contract(r.contract_id);
-        if (c !== undefined) out.push(c);
-      }
-      return out;
+      const byId = new Map((await contracts(rows.map((r) => r.contract_id))).map((c) => [c.contractId, c]));
+      return rows.flatMap((r) => byId.get(r.contract_id) ?? []);
     },
   };
 }

@@ -14,7 +14,7 @@ import type { Bus } from "../infra/bus";
 import { juvenileRefusal } from "../contracts/staffing-rules";
 import { ADULT_AGE, ageOn, parseMarketId, shanghaiDate, shanghaiIso } from "../parties";
 import type { Clock } from "../shared/clock";
-import type { ExecutionEvent, WorkflowChanged } from "../shared/events";
+import type { ExecutionEvent } from "../shared/events";
 import type { PushContract, PushRepository } from "./push.repository";
 
 export interface PushServiceDeps {
@@ -46,43 +46,111 @@ export function createPushService(deps: PushServiceDeps) {
     inFlight.add(p);
   }
 
-  /** The workers who could take one of a contract's open seats now (its supplier's own, free, of age for the work). */
-  async function seatRecipients(c: PushContract): Promise<string[]> {
-    const taken = c.seats.filter((s) => s.workerId !== null && s.status !== "open" && s.status !== "closed").map((s) => s.workerId as string);
-    const candidates = await repo.seatCandidates({ supplierId: c.supplierId, skill: c.skillId, minCertificate: c.minCertificate, shiftStart: c.shiftStart, shiftEnd: c.shiftEnd, except: taken });
-    const day = shanghaiDate(c.shiftStart);
-    const forbidden = juvenileRefusal(c.skillId, c.shiftStart, c.shiftEnd) !== null;
-    return candidates.filter((w) => !(forbidden && w.birthDate !== null && ageOn(w.birthDate, day) < ADULT_AGE)).map((w) => w.workerId);
+  /** The candidates' look-up of a contract: contracts alike in these (a round of fills in one market, say) share one. */
+  function candidateQuery(c: PushContract) {
+    const taken = c.seats.filter((s) => s.workerId !== null && s.status !== "open" && s.status !== "closed").map((s) => s.workerId as string).sort();
+    return { supplierId: c.supplierId, skill: c.skillId, minCertificate: c.minCertificate, shiftStart: c.shiftStart, shiftEnd: c.shiftEnd, except: taken };
+  }
+
+  /** The workers who could take one of each contract's open seats now (its supplier's own, free, of age for the work), by contract id. */
+  async function seatRecipients(list: readonly PushContract[]): Promise<Map<string, string[]>> {
+    const groups = new Map<string, { query: ReturnType<typeof candidateQuery>; contracts: PushContract[] }>();
+    for (const c of list) {
+      const query = candidateQuery(c);
+      const key = JSON.stringify(query);
+      const g = groups.get(key);
+      if (g === undefined) groups.set(key, { query, contracts: [c] });
+      else g.contracts.push(c);
+    }
+    const out = new Map<string, string[]>();
+    for (const { query, contracts } of groups.values()) {
+      const candidates = await repo.seatCandidates(query);
+      const day = shanghaiDate(query.shiftStart);
+      const forbidden = juvenileRefusal(query.skill, query.shiftStart, query.shiftEnd) !== null;
+      const ids = candidates.filter((w) => !(forbidden && w.birthDate !== null && ageOn(w.birthDate, day) < ADULT_AGE)).map((w) => w.workerId);
+      for (const c of contracts) out.set(c.contractId, ids);
+    }
+    return out;
   }
 
   const openSeats = (c: PushContract) => c.seats.filter((s) => s.status === "open").length;
   const needsPeople = (c: PushContract) => c.state === "staffing" && c.shiftStart > now() && openSeats(c) > 0;
 
-  async function pushOrder(e: ExecutionEvent): Promise<void> {
-    const o = await repo.demandOrder(e.orderId);
-    if (o === undefined || o.state !== "open" || o.remaining <= 0) return;
-    const m = parseMarketId(o.market);
-    if (!m.ok) return;
-    const recipients = await repo.suppliersFor({
-      owner: o.organisationId, skill: m.value.skill, district: m.value.district, minCertificate: o.minCertificate, minColour: o.minColour,
-      excluded: o.excludedSuppliers, today: shanghaiDate(now()),
-    });
-    if (recipients.length === 0) return;
-    bus.publish({
-      type: "order.opportunity", seq: e.seq, at: shanghaiIso(now()), recipients, orderId: o.id, market: o.market, remaining: o.remaining,
-      rateFen: o.rateFen, minCertificate: o.minCertificate, minColour: o.minColour,
+  /** Demand orders accepted with headcount left, by id, as of their latest execution event this turn; flushed once per turn. */
+  let acceptedOrders = new Map<string, ExecutionEvent>();
+  /** Contracts that (re)entered staffing this turn, with the sequence of their latest change. */
+  let staffingContracts = new Map<string, number>();
+  let flushQueued = false;
+
+  /**
+   * Events arrive a batch at a time (a round of the sequencer, a round of started contracts): they are
+   * gathered for one turn of the event loop and looked up together, so a round costs a few queries, not
+   * a few per order or contract. An order filled in the round that placed it is never looked up at all.
+   */
+  function queueFlush(): void {
+    if (flushQueued) return;
+    flushQueued = true;
+    track("the targeted push", async () => {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      flushQueued = false;
+      const orders = [...acceptedOrders.values()];
+      const contracts = staffingContracts;
+      acceptedOrders = new Map();
+      staffingContracts = new Map();
+      if (orders.length > 0) track("order opportunities", () => pushOrders(orders));
+      if (contracts.size > 0) track("seat offers", () => pushSeats(contracts));
     });
   }
 
-  async function pushSeats(e: WorkflowChanged): Promise<void> {
-    const c = await repo.contract(e.contractId);
-    if (c === undefined || !needsPeople(c)) return;
-    const recipients = await seatRecipients(c);
-    if (recipients.length === 0) return;
-    bus.publish({
-      type: "seats.open", seq: e.seq, at: shanghaiIso(now()), recipients, contractId: c.contractId, supplierId: c.supplierId, market: c.market,
-      openSeats: openSeats(c), rateFen: c.rateFen, shiftStart: shanghaiIso(c.shiftStart), shiftEnd: shanghaiIso(c.shiftEnd),
-    });
+  function onExecution(e: ExecutionEvent): void {
+    if (e.kind === "accepted") {
+      if (e.side !== "demand" || e.remaining <= 0) return;
+      acceptedOrders.set(e.orderId, e);
+      queueFlush();
+      return;
+    }
+    const pending = acceptedOrders.get(e.orderId);
+    if (pending === undefined) return;
+    if (e.remaining <= 0 || e.kind === "cancelled" || e.kind === "expired" || e.kind === "rejected") acceptedOrders.delete(e.orderId);
+    else acceptedOrders.set(e.orderId, { ...pending, remaining: e.remaining });
+  }
+
+  async function pushOrders(accepted: readonly ExecutionEvent[]): Promise<void> {
+    const seqOf = new Map(accepted.map((e) => [e.orderId, e.seq]));
+    // The stored order is the truth (the events only spared the look-up of orders filled at once): it is open with headcount left.
+    const orders = (await repo.demandOrders([...seqOf.keys()])).filter((o) => o.state === "open" && o.remaining > 0);
+    const today = shanghaiDate(now());
+    const recipientsOf = new Map<string, Promise<string[]>>();
+    for (const o of orders) {
+      const m = parseMarketId(o.market);
+      if (!m.ok) continue;
+      const query = { owner: o.organisationId, skill: m.value.skill, district: m.value.district, minCertificate: o.minCertificate, minColour: o.minColour, excluded: [...o.excludedSuppliers].sort(), today };
+      const key = JSON.stringify(query);
+      let recipients = recipientsOf.get(key);
+      if (recipients === undefined) {
+        recipients = repo.suppliersFor(query);
+        recipientsOf.set(key, recipients);
+      }
+      const to = await recipients;
+      if (to.length === 0) continue;
+      bus.publish({
+        type: "order.opportunity", seq: seqOf.get(o.id) ?? 0, at: shanghaiIso(now()), recipients: to, orderId: o.id, market: o.market, remaining: o.remaining,
+        rateFen: o.rateFen, minCertificate: o.minCertificate, minColour: o.minColour,
+      });
+    }
+  }
+
+  async function pushSeats(changed: ReadonlyMap<string, number>): Promise<void> {
+    const contracts = (await repo.contracts([...changed.keys()])).filter(needsPeople);
+    const recipients = await seatRecipients(contracts);
+    for (const c of contracts) {
+      const to = recipients.get(c.contractId) ?? [];
+      if (to.length === 0) continue;
+      bus.publish({
+        type: "seats.open", seq: changed.get(c.contractId) ?? 0, at: shanghaiIso(now()), recipients: to, contractId: c.contractId, supplierId: c.supplierId, market: c.market,
+        openSeats: openSeats(c), rateFen: c.rateFen, shiftStart: shanghaiIso(c.shiftStart), shiftEnd: shanghaiIso(c.shiftEnd),
+      });
+    }
   }
 
   let unsubscribe: (() => void)[] = [];
@@ -91,11 +159,11 @@ export function createPushService(deps: PushServiceDeps) {
     /** Starts listening to this node's own events. */
     start(): void {
       unsubscribe = [
-        bus.subscribeOwn("execution", (e) => {
-          if (e.kind === "accepted" && e.side === "demand" && e.remaining > 0) track("an order opportunity", () => pushOrder(e));
-        }),
+        bus.subscribeOwn("execution", onExecution),
         bus.subscribeOwn("workflow.changed", (e) => {
-          if (e.machine === "contract" && e.state === "staffing") track("a seat offer", () => pushSeats(e));
+          if (e.machine !== "contract" || e.state !== "staffing") return;
+          staffingContracts.set(e.contractId, e.seq);
+          queueFlush();
         }),
       ];
     },
@@ -110,8 +178,10 @@ export function createPushService(deps: PushServiceDeps) {
     /** Open seats of the worker's supplier the worker could take now: what the phone page lists beside the live pushes. */
     async seatOffersFor(workerId: string): Promise<SeatOffer[]> {
       const out: SeatOffer[] = [];
-      for (const c of await repo.openContractsFor(workerId, now())) {
-        if (!needsPeople(c) || !(await seatRecipients(c)).includes(workerId)) continue;
+      const open = (await repo.openContractsFor(workerId, now())).filter(needsPeople);
+      const recipients = await seatRecipients(open);
+      for (const c of open) {
+        if (!(recipients.get(c.contractId) ?? []).includes(workerId)) continue;
         out.push({ contractId: c.contractId, market: c.market, openSeats: openSeats(c), rateFen: c.rateFen, shiftStart: shanghaiIso(c.shiftStart), shiftEnd: shanghaiIso(c.shiftEnd) });
       }
       return out;

@@ -4,7 +4,7 @@
 // replace, no-show, late and free cancellation by the enterprise, cancellation by the supplier, dispute and split,
 // auto-approval, shared staffing, an independent worker with withholding. Time moves by an injected clock.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { residentIdWithChecksum } from "../../src/parties";
 import { fixedClock } from "../../src/shared/clock";
 import { call, startTestApp, type TestApp } from "../helpers/build-app";
@@ -598,6 +598,31 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
       expect(await repo.workflow(another)).toMatchObject({ contractId: another, version: 1, state: "staffing" });
     } finally {
       await database.db.sql.query(`DELETE FROM "contracts" WHERE "id" = 'ctr_bogus'`);
+    }
+  });
+
+  it("sweeps only what is new: the loop's sweep leaves contracts younger than its interval to the bus, and no sweep looks again below the sequence it saw all started", async () => {
+    const { repo } = app.built.contracts;
+    const id = await trade(26, 1);
+    // the bus starts it; then, as if the bus had lost its event, its workflow goes
+    await expect.poll(async () => (await repo.workflow(id))?.state, { timeout: 10_000 }).toBe("staffing");
+    await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = $1`, [id]);
+    await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = $1`, [id]);
+    const seq = Number((await database.db.sql.query<{ seq: string }>(`SELECT "seq"::text FROM "contracts" WHERE "id" = $1`, [id])).rows[0]!.seq);
+
+    await app.built.contracts.sweep({ settledMs: 60_000 }); // the loop's sweep: created this instant, it is still the bus's
+    expect(await repo.workflow(id)).toBeUndefined();
+    const looked = vi.spyOn(repo, "unstartedContracts");
+    try {
+      await app.built.contracts.sweep(); // a full sweep (start-up's) takes it
+      expect(await repo.workflow(id)).toMatchObject({ contractId: id, version: 1, state: "staffing" });
+      expect(looked.mock.calls[0]![1]).toBeLessThan(seq);
+      looked.mockClear();
+      await app.built.contracts.sweep(); // the next looks only after it
+      expect(looked.mock.calls.length).toBeGreaterThan(0);
+      for (const [, after] of looked.mock.calls) expect(after).toBeGreaterThanOrEqual(seq);
+    } finally {
+      looked.mockRestore();
     }
   });
 
