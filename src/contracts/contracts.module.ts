@@ -5,6 +5,7 @@ import type { Bus } from "../infra/bus";
 import type { SqlPool } from "../infra/db";
 import type { Notifier } from "../parties";
 import type { Clock } from "../shared/clock";
+import type { ContractCreated } from "../shared/events";
 import type { NewId } from "../shared/ids";
 import type { ReliabilityPort } from "../shared/reliability";
 import { createContractsRepository } from "./contracts.repository";
@@ -41,19 +42,19 @@ export function createContractsModule(deps: ContractsModuleDeps) {
   let busy = { timers: false, sweep: false };
 
   /**
-   * New contracts from the bus, started a round at a time: those that arrive while a round runs wait for the
-   * next, so a burst of fills costs one look-up and one commit per round instead of per contract.
+   * New contracts from the bus, started a round at a time from the facts their events carry: those that arrive
+   * while a round runs wait for the next, so a burst of fills costs one commit per round instead of per contract.
    */
-  let arrived = new Set<string>();
+  let arrived = new Map<string, ContractCreated>();
   let starting: Promise<void> | undefined;
   function startArrived(): void {
     if (starting !== undefined || arrived.size === 0) return;
-    const ids = [...arrived];
-    arrived = new Set();
+    const events = [...arrived.values()];
+    arrived = new Map();
     starting = runtime
-      .startMany(ids)
+      .startCreated(events)
       .then(() => void runtime.drain().catch(() => undefined)) // a failed pass is logged by the runtime; the sweep runs it again
-      .catch((err: unknown) => deps.log.error({ err, contracts: ids.length, contractId: ids[0] }, "contracts: new contracts could not be started; the sweep will retry"))
+      .catch((err: unknown) => deps.log.error({ err, contracts: events.length, contractId: events[0]!.contractId }, "contracts: new contracts could not be started; the sweep will retry"))
       .finally(() => {
         starting = undefined;
         startArrived();
@@ -82,7 +83,7 @@ export function createContractsModule(deps: ContractsModuleDeps) {
      */
     async start(options: { loops?: boolean } = {}): Promise<void> {
       unsubscribe = deps.bus.subscribe("contract.created", (e) => {
-        arrived.add(e.contractId);
+        arrived.set(e.contractId, e);
         startArrived();
       });
       // A failure here (the ledger unavailable, say) must not keep the process from serving: the loops retry.

@@ -391,7 +391,8 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
 
     /**
      * Inserts workflow rows (version 1) in one statement; returns the ids inserted. An id whose row exists
-     * already (another node or an earlier try started it) is left as it is and not returned.
+     * already (another node or an earlier try started it) is left as it is and not returned; so is one with no
+     * contract row (a workflow only ever belongs to a contract the sequencer wrote).
      */
     async insertWorkflows(
       tx: SqlClient,
@@ -409,6 +410,7 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
                        $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[])
              WITH ORDINALITY AS w("id", "ent", "sup", "market", "skill", "heads", "rate", "shared", "paid", "cert", "start", "end", "escrow", "seat",
                                   "input", "snapshot", "mv", "state", "cat", "n")
+          WHERE EXISTS (SELECT 1 FROM "contracts" c WHERE c."id" = w."id")
           ORDER BY w."n"
          ON CONFLICT ("contract_id") DO NOTHING
          RETURNING "contract_id"`,

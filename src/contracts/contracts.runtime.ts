@@ -60,8 +60,9 @@ import {
 } from "../ledger";
 import { parseMarketId, shanghaiIso, shiftSlotById, type Notifier } from "../parties";
 import type { Clock } from "../shared/clock";
+import type { ContractCreated } from "../shared/events";
 import { DomainError } from "../shared/errors";
-import type { ContractsRepository, MachineKind, OutboxRow, ShiftRow, WorkflowRow } from "./contracts.repository";
+import type { ContractFacts, ContractsRepository, MachineKind, OutboxRow, ShiftRow, WorkflowRow } from "./contracts.repository";
 import { seatAmounts, seatTransfers, type Payee, type SeatTerms } from "./settlement";
 import { noticeText } from "./notices";
 
@@ -297,12 +298,45 @@ export function createContractsRuntime(deps: RuntimeDeps) {
    * workflow now (started here or before); ids with no contract row are left out. Idempotent.
    */
   async function startMany(contractIds: readonly string[]): Promise<Set<string>> {
+    return (await startFrom(await repo.contractFacts([...new Set(contractIds)]))).existing;
+  }
+
+  /**
+   * Starts the workflows of contracts announced on the bus, from the facts their events carry: the event comes
+   * after the sequencer's commit, so the row is there, and the workflow's insert leaves one started already (by
+   * the sweep, another node) as it is, and one whose contract row is not there is not started. The same input
+   * as from the row: whichever path starts it stores the same. Returns the ids it started.
+   */
+  async function startCreated(events: readonly ContractCreated[]): Promise<Set<string>> {
+    const { inserted } = await startFrom(
+      events.map((e) => ({
+        contractId: e.contractId,
+        enterpriseId: e.enterpriseId,
+        supplierId: e.supplierId,
+        market: e.market,
+        headcount: e.headcount,
+        rateFen: e.rateFen,
+        shared: e.shared,
+        shiftStart: Date.parse(e.shiftStart),
+        shiftEnd: Date.parse(e.shiftEnd),
+        escrowAccountId: e.escrowAccountId,
+        escrowFen: BigInt(e.escrowFen),
+        minCertificate: e.minCertificate,
+        createdAt: Date.parse(e.at),
+        started: false,
+      })),
+    );
+    return inserted;
+  }
+
+  /** Starts these contracts' workflows; `existing`: the ids of the facts given, `inserted`: those started here. */
+  async function startFrom(facts: ReadonlyArray<ContractFacts & { readonly started: boolean }>): Promise<{ existing: Set<string>; inserted: Set<string> }> {
     const existing = new Set<string>();
     const rows: Parameters<ContractsRepository["insertWorkflows"]>[1][number][] = [];
     const started: Array<{ contractId: string; r: ReturnType<typeof startContract> }> = [];
     const refused: Error[] = [];
     let sinceYield = 0;
-    for (const f of await repo.contractFacts([...new Set(contractIds)])) {
+    for (const f of facts) {
       existing.add(f.contractId);
       if (f.started) continue;
       // Starting a machine costs a fraction of a millisecond: a round of many would hold the event loop (and the
@@ -361,7 +395,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     }
     if (rows.length === 0) {
       if (refused.length > 0) throw refused[0]!;
-      return existing;
+      return { existing, inserted: new Set() };
     }
     const at = now();
     const inserted = await repo.transaction(async (tx) => {
@@ -380,7 +414,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     });
     for (const { r } of inserted) publish("contract", r.snapshot, 1, at);
     if (refused.length > 0) throw refused[0]!;
-    return existing;
+    return { existing, inserted: new Set(inserted.map((s) => s.contractId)) };
   }
 
   /**
@@ -675,6 +709,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
     apply,
     start,
     startMany,
+    startCreated,
     catchUp,
     drain,
     fireDueTimers,

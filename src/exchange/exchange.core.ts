@@ -1078,6 +1078,10 @@ export class ExchangeCore {
         rateFen: rate,
         shared: f.shared,
         escrowAccountId: escrowId,
+        escrowFen: share.toString(),
+        shiftStart: shanghaiIso(m.startsAt),
+        shiftEnd: shanghaiIso(m.endsAt),
+        minCertificate: d.terms.minCertificate,
       });
     }
     ctx.ledger.createAccounts(accounts);

@@ -67,6 +67,13 @@ export interface ContractCreated extends Base {
   readonly rateFen: number;
   readonly shared: boolean;
   readonly escrowAccountId: string;
+  /** What the fill moved into escrow, fen (a decimal string: JSON has no 64-bit integers). */
+  readonly escrowFen: string;
+  /** The shift, from the market's slot (Shanghai time). */
+  readonly shiftStart: string;
+  readonly shiftEnd: string;
+  /** The demand order's minimum certificate level: who may take the seats. */
+  readonly minCertificate: number;
 }
 
 /** Targeted push of a shift offer to one worker (the contracts issue fills it in). */

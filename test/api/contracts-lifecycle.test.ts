@@ -606,6 +606,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     const id = await trade(26, 1);
     // the bus starts it; then, as if the bus had lost its event, its workflow goes
     await expect.poll(async () => (await repo.workflow(id))?.state, { timeout: 10_000 }).toBe("staffing");
+    const fromEvent = await repo.workflow(id); // started from the facts the contract.created event carries
     await database.db.sql.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = $1`, [id]);
     await database.db.sql.query(`DELETE FROM "contract_workflows" WHERE "contract_id" = $1`, [id]);
     const seq = Number((await database.db.sql.query<{ seq: string }>(`SELECT "seq"::text FROM "contracts" WHERE "id" = $1`, [id])).rows[0]!.seq);
@@ -615,7 +616,7 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     const looked = vi.spyOn(repo, "unstartedContracts");
     try {
       await app.built.contracts.sweep(); // a full sweep (start-up's) takes it
-      expect(await repo.workflow(id)).toMatchObject({ contractId: id, version: 1, state: "staffing" });
+      expect(await repo.workflow(id)).toEqual(fromEvent); // from the stored row: the same input, snapshot and facts
       expect(looked.mock.calls[0]![1]).toBeLessThan(seq);
       looked.mockClear();
       await app.built.contracts.sweep(); // the next looks only after it
@@ -624,6 +625,13 @@ describe.each(backends)("contract lifecycle on $name", (backend) => {
     } finally {
       looked.mockRestore();
     }
+    // an event naming a contract the sequencer never wrote starts nothing
+    const ghost = { type: "contract.created" as const, seq: seq + 1_000_000, at: "2026-12-01T09:00:00.000+08:00", contractId: "ctr_ghost", fillId: "fil_ghost", market: "general-labourer.500107.2026-12-26.D1",
+      enterpriseId: org("demo enterprise 0001"), supplierId: org("demo agency 0004"), headcount: 1, rateFen: RATE, shared: false, escrowAccountId: "escrow:ctr_ghost:CNY",
+      escrowFen: String(SEAT), shiftStart: "2026-12-26T08:00:00.000+08:00", shiftEnd: "2026-12-26T17:00:00.000+08:00", minCertificate: 0 };
+    expect([...(await app.built.contracts.runtime.startCreated([ghost]))]).toEqual([]);
+    expect(await repo.workflow("ctr_ghost")).toBeUndefined();
+    expect((await repo.timers()).filter((t) => t.machineId === "ctr_ghost")).toEqual([]);
   });
 
   it("refunds a seat still empty at the staffing deadline and marks the supplier; a missing check-out is named by the enterprise at approval", async () => {

@@ -55,6 +55,7 @@ const execution = (organisationId: string, orderId: string): ExecutionEvent => (
 });
 const contract = (enterpriseId: string, supplierId: string, contractId: string): ContractCreated => ({
   type: "contract.created", seq: 2, at: AT, contractId, fillId: `fil_${contractId}`, market: M, enterpriseId, supplierId, headcount: 2, rateFen: 3200, shared: false, escrowAccountId: `escrow:${contractId}:CNY`,
+  escrowFen: "50400", shiftStart: "2026-12-02T08:00:00.000+08:00", shiftEnd: "2026-12-02T17:00:00.000+08:00", minCertificate: 0,
 });
 const offered = (workerId: string, shiftId: string): ShiftOffered => ({ type: "shift.offered", seq: 3, at: AT, workerId, shiftId, market: M });
 
