@@ -11,7 +11,12 @@
  *    Half demand orders from three enterprises, half crossing offers from
  *    three agencies, over four markets.
  *
- * Both with autocannon at CONNECTIONS (64) connections, alternating, RUNS
+ * 3. read: the same server's GET /v1/markets/:market/book with an API key:
+ *    Shiftex's own request path (auth, access, validation, access log,
+ *    serialisation) around an answer from memory, with no sequencing and no
+ *    database; what is left between it and the orders is what an order costs.
+ *
+ * All with autocannon at CONNECTIONS (64) connections, alternating, RUNS
  * times (after a warm-up each); medians are reported. Afterwards every order
  * acknowledged with 201 is looked up: it must be in PostgreSQL exactly once.
  *
@@ -209,11 +214,16 @@ async function main(): Promise<void> {
       },
     });
 
+    const bookUrl = `${base}/v1/markets/${encodeURIComponent(markets[0]!)}/book`;
+    const readRequest = { url: bookUrl, connections: CONNECTIONS, headers: { authorization: `Bearer ${enterprises[0]!}` } };
+
     const bareRuns: Run[] = [];
     const orderRuns: Run[] = [];
+    const readRuns: Run[] = [];
     say("warm-up");
     await cannon({ url: bareUrl, connections: CONNECTIONS, duration: WARMUP_SECONDS, method: "POST", headers: { "content-type": "application/json" }, body: echoBody });
     await cannon({ url: base, connections: CONNECTIONS, duration: WARMUP_SECONDS, requests: [orderRequest()] });
+    await cannon({ ...readRequest, duration: WARMUP_SECONDS });
     const backends = async (): Promise<number[]> =>
       (await db.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)).rows.map((r) => r.pid);
     const perRequest = (us: number, r: Run) => (r.total > 0 ? Math.round(us / r.total) : 0);
@@ -232,6 +242,11 @@ async function main(): Promise<void> {
       }
       say(`  orders run ${run + 1}/${RUNS}: ${o.requestsPerSec} orders/s, p50 ${o.p50} ms, p99 ${o.p99} ms, non2xx ${o.non2xx}, errors ${o.errors}, timeouts ${o.timeouts}; cpu ${o.cpuUs ?? "?"} µs/order in the server, ${o.pgCpuUs ?? "?"} in PostgreSQL`);
       orderRuns.push(o);
+      const readCpu = cpuMicros(server.child.pid);
+      const r = await cannon({ ...readRequest, duration: SECONDS });
+      if (readCpu !== undefined) r.cpuUs = perRequest((cpuMicros(server.child.pid) ?? readCpu) - readCpu, r);
+      say(`  read   run ${run + 1}/${RUNS}: ${r.requestsPerSec} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non2xx ${r.non2xx}, errors ${r.errors}; cpu ${r.cpuUs ?? "?"} µs/req in the server`);
+      readRuns.push(r);
     }
     await stop(bare);
     bare = undefined;
@@ -247,6 +262,7 @@ async function main(): Promise<void> {
 
     const ordersPerSec = median(orderRuns.map((r) => r.requestsPerSec));
     const bareRequestsPerSec = median(bareRuns.map((r) => r.requestsPerSec));
+    const readRequestsPerSec = median(readRuns.map((r) => r.requestsPerSec));
     const result = {
       bench: "http",
       connections: CONNECTIONS,
@@ -263,12 +279,17 @@ async function main(): Promise<void> {
       bareRequestsPerSec,
       bareP99Ms: median(bareRuns.map((r) => r.p99)),
       ratio: Math.round((ordersPerSec / bareRequestsPerSec) * 100) / 100,
-      runsDetail: { orders: orderRuns.map((r) => r.requestsPerSec), bare: bareRuns.map((r) => r.requestsPerSec) },
+      // Shiftex's own path around an answer from memory (no sequencer, no database), against the same bare route
+      readRequestsPerSec,
+      readNon2xx: readRuns.reduce((s, r) => s + r.non2xx + r.errors + r.timeouts, 0),
+      readRatio: Math.round((readRequestsPerSec / bareRequestsPerSec) * 100) / 100,
+      runsDetail: { orders: orderRuns.map((r) => r.requestsPerSec), bare: bareRuns.map((r) => r.requestsPerSec), read: readRuns.map((r) => r.requestsPerSec) },
       // CPU µs per request (medians): the bare process; the server and its PostgreSQL backends per order
       cpu: {
         bareUsPerRequest: median(bareRuns.map((r) => r.cpuUs ?? 0)),
         serverUsPerOrder: median(orderRuns.map((r) => r.cpuUs ?? 0)),
         postgresUsPerOrder: median(orderRuns.map((r) => r.pgCpuUs ?? 0)),
+        serverUsPerRead: median(readRuns.map((r) => r.cpuUs ?? 0)),
       },
       target: { ratio: 0.5, p99Ms: 25 },
     };
