@@ -34,13 +34,14 @@
  *    state to its end (or undoes it when the ledger refuses), and app.ts
  *    registers each here.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ClaimRecord, ClaimsRepository, TakenClaim } from "../infra/claims";
 import type { ProcessInstance } from "../infra/instance";
 import type { Claim, Recover, Recovered } from "../shared/claim";
 import type { Clock } from "../shared/clock";
 import { DomainError } from "../shared/errors";
+import { sha256Hex } from "../shared/sha256";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -68,7 +69,7 @@ function canonical(value: unknown): string {
 }
 
 export function requestHash(method: string, url: string, body: unknown): string {
-  return createHash("sha256").update(`${method} ${url}\n${canonical(body ?? null)}`).digest("hex");
+  return sha256Hex(`${method} ${url}\n${canonical(body ?? null)}`);
 }
 
 /** The claim a recoverable route's handler runs under. */

@@ -10,7 +10,7 @@
  * record breaks the chain from there on; a rewrite that recomputes every
  * hash after it is caught by the signed checkpoints (ledger.checkpoint.ts).
  */
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../shared/sha256";
 import type { AccountRecord, TransferRecord } from "./ledger.types";
 
 /** Version of the encodings below; part of every encoding so they can evolve. */
@@ -42,9 +42,7 @@ export function canonicalAccount(a: AccountRecord): string {
   return JSON.stringify([HASH_VERSION, a.id, a.ledger, a.code, a.ownerId, a.flags, a.userData, a.timestamp]);
 }
 
-function sha256(s: string): string {
-  return createHash("sha256").update(s, "utf8").digest("hex");
-}
+const sha256 = sha256Hex;
 
 /** sha256 of a transfer's canonical encoding, hex. */
 export function transferContentHash(r: TransferRecord): string {

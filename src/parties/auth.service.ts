@@ -9,10 +9,11 @@
  * (counted atomically before the check), and a phone is locked for a growing
  * time after `otpMaxAttempts` failed checks.
  */
-import { createHash, createHmac, randomInt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../shared/clock";
 import { DomainError, invalidField } from "../shared/errors";
 import { newSecret, type NewId } from "../shared/ids";
+import { sha256Hex } from "../shared/sha256";
 import type { Principal, Role } from "../shared/principal";
 import { validateChinaMobile } from "./identity";
 import { maskPhone, type CodePurpose, type Notifier } from "./notifier";
@@ -46,9 +47,7 @@ export interface IssuedKey {
   label: string;
 }
 
-function sha256(s: string): string {
-  return createHash("sha256").update(s).digest("hex");
-}
+const sha256 = sha256Hex;
 
 /** A 429 whose Retry-After says when the phone may try again. */
 function phoneLocked(until: Date, now: Date): DomainError {

@@ -4,9 +4,9 @@
  * (in a normal authenticated POST) for a ticket that opens one stream within
  * a minute. Only the ticket's SHA-256 is stored.
  */
-import { createHash } from "node:crypto";
 import type { Clock } from "../shared/clock";
 import { newSecret } from "../shared/ids";
+import { sha256Hex } from "../shared/sha256";
 import type { Principal } from "../shared/principal";
 import type { TicketRepository } from "./tickets.repository";
 
@@ -20,7 +20,7 @@ export interface TicketService {
 }
 
 const TICKET = /^sxt_[A-Za-z0-9_-]{43}$/;
-const hashOf = (ticket: string) => createHash("sha256").update(ticket).digest("hex");
+const hashOf = sha256Hex;
 
 export function createTicketService(deps: { repo: TicketRepository; clock: Clock }): TicketService {
   return {

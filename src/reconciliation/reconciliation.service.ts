@@ -22,7 +22,6 @@
  *   ledger → resolved; or by accepting a tier-3 suggestion, which links the
  *   two movements (no money moves: their amounts are equal).
  */
-import { createHash } from "node:crypto";
 import type { AccountInput, AccountSnapshot, CreateAccountsOutcome, CreateTransfersOutcome, StatementLine, StatementOptions, TransferInput } from "../ledger";
 import { CNY, accountStands, ledgerRefusal, platformAccountId, platformAccounts, transferStands } from "../ledger";
 import type { ClearingMovement } from "../payments";
@@ -34,6 +33,7 @@ import type { Clock } from "../shared/clock";
 import { decodeCursor, pageOf, type Page } from "../shared/cursor";
 import { DomainError, invalidField, notFound } from "../shared/errors";
 import type { NewId } from "../shared/ids";
+import { sha256Hex } from "../shared/sha256";
 import { fenToJsonNumber } from "../shared/money";
 import type { Principal } from "../shared/principal";
 import { reconcile, type Item, type ItemKind, type LedgerEntry, type ProviderRecord } from "./reconcile";
@@ -197,9 +197,7 @@ const CONTRACT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const DAY_MS = 86_400_000;
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
-function sha256(s: string | Uint8Array): string {
-  return createHash("sha256").update(s).digest("hex");
-}
+const sha256 = sha256Hex;
 
 /** The exception a discrepancy is, across runs: derived from the provider and the item's stable key. */
 export function exceptionIdOf(provider: Provider, key: string): string {

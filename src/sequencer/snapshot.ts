@@ -6,8 +6,9 @@
  * so a snapshot changed in the database (a balance raised, a hold dropped)
  * no longer verifies and is refused. Pure: node:crypto only.
  */
-import { createHash, sign, verify, type KeyObject } from "node:crypto";
+import { sign, verify, type KeyObject } from "node:crypto";
 import { keyIdOf, publicKeyOf } from "../ledger/ledger.checkpoint";
+import { sha256Hex } from "../shared/sha256";
 import type { SnapshotRow } from "./sequencer.repository";
 
 export const SNAPSHOT_PAYLOAD_TAG = "shiftex.sequencer.snapshot.v1";
@@ -18,14 +19,14 @@ function payload(shard: string, s: Omit<SnapshotRow, "state" | "keyId" | "signat
 
 /** A signed snapshot row of a state already serialised to `state`. */
 export function signSnapshot(key: KeyObject, shard: string, fields: { journalSeq: number; chainSequence: number; chainHash: string; state: string }): SnapshotRow {
-  const digest = createHash("sha256").update(fields.state, "utf8").digest("hex");
+  const digest = sha256Hex(fields.state);
   const signature = sign(null, payload(shard, { ...fields, digest }), key).toString("base64");
   return { ...fields, digest, keyId: keyIdOf(key), signature };
 }
 
 /** Why a stored snapshot cannot be trusted, or undefined if it verifies with one of the trusted keys. */
 export function snapshotFault(trusted: readonly KeyObject[], shard: string, s: SnapshotRow): string | undefined {
-  if (createHash("sha256").update(s.state, "utf8").digest("hex") !== s.digest) return "its state does not match its digest (edited)";
+  if (sha256Hex(s.state) !== s.digest) return "its state does not match its digest (edited)";
   const key = trusted.find((k) => keyIdOf(k) === s.keyId);
   if (key === undefined) return `it is signed by key ${s.keyId}, which this server does not trust`;
   let ok = false;
