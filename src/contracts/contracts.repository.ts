@@ -390,35 +390,48 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
     },
 
     /**
-     * Inserts workflow rows (version 1) in one statement; returns the ids inserted. An id whose row exists
-     * already (another node or an earlier try started it) is left as it is and not returned; so is one with no
-     * contract row (a workflow only ever belongs to a contract the sequencer wrote).
+     * Inserts workflow rows (version 1) and the timers of those it inserted, in one statement (no transaction
+     * held open between statements); returns the ids inserted. An id whose row exists already (another node or
+     * an earlier try started it) is left as it is, its timers too, and not returned; so is one with no contract
+     * row (a workflow only ever belongs to a contract the sequencer wrote). A new workflow has no timers yet,
+     * so these are its first (a timer id written before is overwritten, as `replaceTimersOf` does).
      */
     async insertWorkflows(
-      tx: SqlClient,
       list: ReadonlyArray<Omit<WorkflowRow, "outcome" | "closedAt" | "version"> & { input: unknown; machineVersion: string }>,
+      timers: readonly { id: string; machineId: string; dueAt: number; event: unknown }[] = [],
+      client: SqlClient = sql,
     ): Promise<Set<string>> {
       if (list.length === 0) return new Set();
       const col = <T>(f: (w: (typeof list)[number]) => T): T[] => list.map(f);
-      const { rows } = await tx.query<{ contract_id: string }>(
-        `INSERT INTO "contract_workflows" ("contract_id", "enterprise_id", "supplier_id", "market", "skill_id", "headcount", "rate_fen", "shared",
-           "paid_minutes", "min_certificate", "shift_start", "shift_end", "escrow_account_id", "seat_fen", "input", "snapshot", "version",
-           "machine_version", "state", "created_at", "updated_at")
-         SELECT w."id", w."ent", w."sup", w."market", w."skill", w."heads", w."rate", w."shared", w."paid", w."cert", w."start", w."end",
-                w."escrow", w."seat", w."input"::jsonb, w."snapshot"::jsonb, 1, w."mv", w."state", w."cat", w."cat"
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[],
-                       $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[])
-             WITH ORDINALITY AS w("id", "ent", "sup", "market", "skill", "heads", "rate", "shared", "paid", "cert", "start", "end", "escrow", "seat",
-                                  "input", "snapshot", "mv", "state", "cat", "n")
-          WHERE EXISTS (SELECT 1 FROM "contracts" c WHERE c."id" = w."id")
-          ORDER BY w."n"
-         ON CONFLICT ("contract_id") DO NOTHING
-         RETURNING "contract_id"`,
+      const { rows } = await client.query<{ contract_id: string }>(
+        `WITH "inserted" AS (
+           INSERT INTO "contract_workflows" ("contract_id", "enterprise_id", "supplier_id", "market", "skill_id", "headcount", "rate_fen", "shared",
+             "paid_minutes", "min_certificate", "shift_start", "shift_end", "escrow_account_id", "seat_fen", "input", "snapshot", "version",
+             "machine_version", "state", "created_at", "updated_at")
+           SELECT w."id", w."ent", w."sup", w."market", w."skill", w."heads", w."rate", w."shared", w."paid", w."cert", w."start", w."end",
+                  w."escrow", w."seat", w."input"::jsonb, w."snapshot"::jsonb, 1, w."mv", w."state", w."cat", w."cat"
+             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::bool[], $9::int[], $10::int[],
+                         $11::timestamptz[], $12::timestamptz[], $13::text[], $14::bigint[], $15::text[], $16::text[], $17::text[], $18::text[], $19::timestamptz[])
+               WITH ORDINALITY AS w("id", "ent", "sup", "market", "skill", "heads", "rate", "shared", "paid", "cert", "start", "end", "escrow", "seat",
+                                    "input", "snapshot", "mv", "state", "cat", "n")
+            WHERE EXISTS (SELECT 1 FROM "contracts" c WHERE c."id" = w."id")
+            ORDER BY w."n"
+           ON CONFLICT ("contract_id") DO NOTHING
+           RETURNING "contract_id"
+         ), "timers" AS (
+           INSERT INTO "workflow_timers" ("timer_id", "machine_id", "kind", "due_at", "event")
+           SELECT t."id", t."machine", 'contract', t."due"::timestamptz, t."event"::jsonb
+             FROM unnest($20::text[], $21::text[], $22::text[], $23::text[]) AS t("id", "machine", "due", "event")
+            WHERE t."machine" IN (SELECT "contract_id" FROM "inserted")
+           ON CONFLICT ("timer_id") DO UPDATE SET "due_at" = EXCLUDED."due_at", "event" = EXCLUDED."event", "machine_id" = EXCLUDED."machine_id"
+         )
+         SELECT "contract_id" FROM "inserted"`,
         [
           col((w) => w.contractId), col((w) => w.enterpriseId), col((w) => w.supplierId), col((w) => w.market), col((w) => w.skillId),
           col((w) => w.headcount), col((w) => w.rateFen), col((w) => w.shared), col((w) => w.paidMinutes), col((w) => w.minCertificate),
           col((w) => iso(w.shiftStart)), col((w) => iso(w.shiftEnd)), col((w) => w.escrowAccountId), col((w) => w.seatFen.toString()),
           col((w) => json(w.input)), col((w) => json(w.snapshot)), col((w) => w.machineVersion), col((w) => w.state), col((w) => iso(w.createdAt)),
+          timers.map((t) => t.id), timers.map((t) => t.machineId), timers.map((t) => iso(t.dueAt)), timers.map((t) => json(t.event)),
         ],
       );
       return new Set(rows.map((r) => r.contract_id));

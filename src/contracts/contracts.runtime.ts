@@ -332,7 +332,7 @@ export function createContractsRuntime(deps: RuntimeDeps) {
   /** Starts these contracts' workflows; `existing`: the ids of the facts given, `inserted`: those started here. */
   async function startFrom(facts: ReadonlyArray<ContractFacts & { readonly started: boolean }>): Promise<{ existing: Set<string>; inserted: Set<string> }> {
     const existing = new Set<string>();
-    const rows: Parameters<ContractsRepository["insertWorkflows"]>[1][number][] = [];
+    const rows: Parameters<ContractsRepository["insertWorkflows"]>[0][number][] = [];
     const started: Array<{ contractId: string; r: ReturnType<typeof startContract> }> = [];
     const refused: Error[] = [];
     let sinceYield = 0;
@@ -398,20 +398,23 @@ export function createContractsRuntime(deps: RuntimeDeps) {
       return { existing, inserted: new Set() };
     }
     const at = now();
-    const inserted = await repo.transaction(async (tx) => {
-      const ok = await repo.insertWorkflows(tx, rows);
-      const mine = started.filter((s) => ok.has(s.contractId));
-      for (const { contractId, r } of mine) {
-        if (r.effects.length > 0) await repo.insertEffects(tx, contractId, r.effects.map((e) => ({ effectId: outboxId(e, 1), type: e.type, effect: e })), at);
-      }
-      await repo.replaceTimersOf(
-        tx,
-        "contract",
-        mine.map((s) => s.contractId),
-        mine.flatMap(({ contractId, r }) => r.timers.map((t) => ({ ...t, machineId: contractId }))),
-      );
-      return mine;
-    });
+    const timers = started.flatMap(({ contractId, r }) => r.timers.map((t) => ({ ...t, machineId: contractId })));
+    // A started contract describes no effects today: its workflows and timers then go in one statement. Effects,
+    // if a machine version ever has them at start, go into the outbox in the same transaction as their workflow.
+    let inserted: typeof started;
+    if (started.every((s) => s.r.effects.length === 0)) {
+      const ok = await repo.insertWorkflows(rows, timers);
+      inserted = started.filter((s) => ok.has(s.contractId));
+    } else {
+      inserted = await repo.transaction(async (tx) => {
+        const ok = await repo.insertWorkflows(rows, timers, tx);
+        const mine = started.filter((s) => ok.has(s.contractId));
+        for (const { contractId, r } of mine) {
+          if (r.effects.length > 0) await repo.insertEffects(tx, contractId, r.effects.map((e) => ({ effectId: outboxId(e, 1), type: e.type, effect: e })), at);
+        }
+        return mine;
+      });
+    }
     for (const { r } of inserted) publish("contract", r.snapshot, 1, at);
     if (refused.length > 0) throw refused[0]!;
     return { existing, inserted: new Set(inserted.map((s) => s.contractId)) };
