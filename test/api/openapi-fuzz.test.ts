@@ -262,7 +262,11 @@ async function tableCounts(app: TestApp): Promise<Record<string, number>> {
   return out;
 }
 
-describe.each(backends)("bad input on every route of the OpenAPI document ($name)", (backend) => {
+// One backend (PostgreSQL when the services run, PGlite otherwise): validation, roles and refusals are the same
+// code on both, and its ≈ 9,000 requests would double the suite's longest file for nothing.
+const backend = backends.at(-1)!;
+
+describe(`bad input on every route of the OpenAPI document (${backend.name})`, () => {
   let app: TestApp;
   let ops: Operation[];
   const answers: Answer[] = [];
