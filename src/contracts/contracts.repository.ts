@@ -296,23 +296,32 @@ const SHIFT_COLUMNS = `"shift_id", "contract_id", "seat", "worker_id", "enterpri
 const SETTLEMENT_COLUMNS = `"id", "contract_id", "seat", "kind", "shift_id", "worker_id", "minutes", "basis", "reason", "operator_id",
   "wage_fen", "tax_fen", "fee_fen", "refund_fen", "payee_account_id", "transfer_ids", "settled_at"`;
 
+type TimerInput = { id: string; machineId: string; dueAt: number; event: unknown };
+
+/** Timers as the column arrays `upsertTimers` takes: ids, machine ids, due instants, events. */
+const timerColumns = (timers: readonly TimerInput[]) => [timers.map((t) => t.id), timers.map((t) => t.machineId), timers.map((t) => iso(t.dueAt)), timers.map((t) => json(t.event))];
+
+/** Upserts timers by id from parameter $from (the kind) and the four `timerColumns` after it, where `condition` holds of a timer `t`. */
+function upsertTimers(from: number, condition: string): string {
+  return `INSERT INTO "workflow_timers" ("timer_id", "machine_id", "kind", "due_at", "event")
+       SELECT t."id", t."machine", $${from}, t."due"::timestamptz, t."event"::jsonb
+         FROM unnest($${from + 1}::text[], $${from + 2}::text[], $${from + 3}::text[], $${from + 4}::text[]) AS t("id", "machine", "due", "event")
+        WHERE ${condition}
+       ON CONFLICT ("timer_id") DO UPDATE SET "due_at" = EXCLUDED."due_at", "event" = EXCLUDED."event", "machine_id" = EXCLUDED."machine_id"`;
+}
+
 export function createContractsRepository(sql: SqlPool, shard: string) {
   /** Replaces the timers of these machines (all of one kind) with these, in two statements whatever their number. */
   async function replaceTimersOf(
     tx: SqlClient,
     kind: MachineKind,
     machineIds: readonly string[],
-    timers: readonly { id: string; machineId: string; dueAt: number; event: unknown }[],
+    timers: readonly TimerInput[],
   ): Promise<void> {
     if (machineIds.length === 0) return;
     await tx.query(`DELETE FROM "workflow_timers" WHERE "machine_id" = ANY($1::text[])`, [machineIds]);
     if (timers.length === 0) return;
-    await tx.query(
-      `INSERT INTO "workflow_timers" ("timer_id", "machine_id", "kind", "due_at", "event")
-       SELECT t."id", t."machine", $1, t."due"::timestamptz, t."event"::jsonb FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS t("id", "machine", "due", "event")
-       ON CONFLICT ("timer_id") DO UPDATE SET "due_at" = EXCLUDED."due_at", "event" = EXCLUDED."event", "machine_id" = EXCLUDED."machine_id"`,
-      [kind, timers.map((t) => t.id), timers.map((t) => t.machineId), timers.map((t) => iso(t.dueAt)), timers.map((t) => json(t.event))],
-    );
+    await tx.query(upsertTimers(1, "TRUE"), [kind, ...timerColumns(timers)]);
   }
 
   return {
@@ -398,7 +407,7 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
      */
     async insertWorkflows(
       list: ReadonlyArray<Omit<WorkflowRow, "outcome" | "closedAt" | "version"> & { input: unknown; machineVersion: string }>,
-      timers: readonly { id: string; machineId: string; dueAt: number; event: unknown }[] = [],
+      timers: readonly TimerInput[] = [],
       client: SqlClient = sql,
     ): Promise<Set<string>> {
       if (list.length === 0) return new Set();
@@ -419,11 +428,7 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
            ON CONFLICT ("contract_id") DO NOTHING
            RETURNING "contract_id"
          ), "timers" AS (
-           INSERT INTO "workflow_timers" ("timer_id", "machine_id", "kind", "due_at", "event")
-           SELECT t."id", t."machine", 'contract', t."due"::timestamptz, t."event"::jsonb
-             FROM unnest($20::text[], $21::text[], $22::text[], $23::text[]) AS t("id", "machine", "due", "event")
-            WHERE t."machine" IN (SELECT "contract_id" FROM "inserted")
-           ON CONFLICT ("timer_id") DO UPDATE SET "due_at" = EXCLUDED."due_at", "event" = EXCLUDED."event", "machine_id" = EXCLUDED."machine_id"
+           ${upsertTimers(20, `t."machine" IN (SELECT "contract_id" FROM "inserted")`)}
          )
          SELECT "contract_id" FROM "inserted"`,
         [
@@ -431,7 +436,7 @@ export function createContractsRepository(sql: SqlPool, shard: string) {
           col((w) => w.headcount), col((w) => w.rateFen), col((w) => w.shared), col((w) => w.paidMinutes), col((w) => w.minCertificate),
           col((w) => iso(w.shiftStart)), col((w) => iso(w.shiftEnd)), col((w) => w.escrowAccountId), col((w) => w.seatFen.toString()),
           col((w) => json(w.input)), col((w) => json(w.snapshot)), col((w) => w.machineVersion), col((w) => w.state), col((w) => iso(w.createdAt)),
-          timers.map((t) => t.id), timers.map((t) => t.machineId), timers.map((t) => iso(t.dueAt)), timers.map((t) => json(t.event)),
+          "contract", ...timerColumns(timers),
         ],
       );
       return new Set(rows.map((r) => r.contract_id));

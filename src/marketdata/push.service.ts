@@ -46,29 +46,34 @@ export function createPushService(deps: PushServiceDeps) {
     inFlight.add(p);
   }
 
-  /** The candidates' look-up of a contract: contracts alike in these (a round of fills in one market, say) share one. */
-  function candidateQuery(c: PushContract) {
-    const taken = c.seats.filter((s) => s.workerId !== null && s.status !== "open" && s.status !== "closed").map((s) => s.workerId as string).sort();
-    return { supplierId: c.supplierId, skill: c.skillId, minCertificate: c.minCertificate, shiftStart: c.shiftStart, shiftEnd: c.shiftEnd, except: taken };
+  /**
+   * One look-up per distinct query in a round: contracts or orders alike in what is asked (a round of fills in
+   * one market, say) share the answer.
+   */
+  function oncePerQuery<Q, R>(lookup: (query: Q) => Promise<R>): (query: Q) => Promise<R> {
+    const answers = new Map<string, Promise<R>>();
+    return (query) => {
+      const key = JSON.stringify(query);
+      let answer = answers.get(key);
+      if (answer === undefined) {
+        answer = lookup(query);
+        answers.set(key, answer);
+      }
+      return answer;
+    };
   }
 
   /** The workers who could take one of each contract's open seats now (its supplier's own, free, of age for the work), by contract id. */
   async function seatRecipients(list: readonly PushContract[]): Promise<Map<string, string[]>> {
-    const groups = new Map<string, { query: ReturnType<typeof candidateQuery>; contracts: PushContract[] }>();
-    for (const c of list) {
-      const query = candidateQuery(c);
-      const key = JSON.stringify(query);
-      const g = groups.get(key);
-      if (g === undefined) groups.set(key, { query, contracts: [c] });
-      else g.contracts.push(c);
-    }
+    const candidates = oncePerQuery(async (q: { supplierId: string; skill: string; minCertificate: number; shiftStart: number; shiftEnd: number; except: string[] }) => {
+      const day = shanghaiDate(q.shiftStart);
+      const forbidden = juvenileRefusal(q.skill, q.shiftStart, q.shiftEnd) !== null;
+      return (await repo.seatCandidates(q)).filter((w) => !(forbidden && w.birthDate !== null && ageOn(w.birthDate, day) < ADULT_AGE)).map((w) => w.workerId);
+    });
     const out = new Map<string, string[]>();
-    for (const { query, contracts } of groups.values()) {
-      const candidates = await repo.seatCandidates(query);
-      const day = shanghaiDate(query.shiftStart);
-      const forbidden = juvenileRefusal(query.skill, query.shiftStart, query.shiftEnd) !== null;
-      const ids = candidates.filter((w) => !(forbidden && w.birthDate !== null && ageOn(w.birthDate, day) < ADULT_AGE)).map((w) => w.workerId);
-      for (const c of contracts) out.set(c.contractId, ids);
+    for (const c of list) {
+      const taken = c.seats.filter((s) => s.workerId !== null && s.status !== "open" && s.status !== "closed").map((s) => s.workerId as string).sort();
+      out.set(c.contractId, await candidates({ supplierId: c.supplierId, skill: c.skillId, minCertificate: c.minCertificate, shiftStart: c.shiftStart, shiftEnd: c.shiftEnd, except: taken }));
     }
     return out;
   }
@@ -76,8 +81,8 @@ export function createPushService(deps: PushServiceDeps) {
   const openSeats = (c: PushContract) => c.seats.filter((s) => s.status === "open").length;
   const needsPeople = (c: PushContract) => c.state === "staffing" && c.shiftStart > now() && openSeats(c) > 0;
 
-  /** Demand orders accepted with headcount left, by id, as of their latest execution event this turn; flushed once per turn. */
-  let acceptedOrders = new Map<string, ExecutionEvent>();
+  /** Demand orders accepted with headcount left this turn and not filled or ended since: id → the sequence that accepted it. */
+  let acceptedOrders = new Map<string, number>();
   /** Contracts that (re)entered staffing this turn, with the sequence of their latest change. */
   let staffingContracts = new Map<string, number>();
   let flushQueued = false;
@@ -93,11 +98,11 @@ export function createPushService(deps: PushServiceDeps) {
     track("the targeted push", async () => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       flushQueued = false;
-      const orders = [...acceptedOrders.values()];
+      const orders = acceptedOrders;
       const contracts = staffingContracts;
       acceptedOrders = new Map();
       staffingContracts = new Map();
-      if (orders.length > 0) track("order opportunities", () => pushOrders(orders));
+      if (orders.size > 0) track("order opportunities", () => pushOrders(orders));
       if (contracts.size > 0) track("seat offers", () => pushSeats(contracts));
     });
   }
@@ -105,33 +110,23 @@ export function createPushService(deps: PushServiceDeps) {
   function onExecution(e: ExecutionEvent): void {
     if (e.kind === "accepted") {
       if (e.side !== "demand" || e.remaining <= 0) return;
-      acceptedOrders.set(e.orderId, e);
+      acceptedOrders.set(e.orderId, e.seq);
       queueFlush();
       return;
     }
-    const pending = acceptedOrders.get(e.orderId);
-    if (pending === undefined) return;
+    // Filled or ended in the round that accepted it: never looked up (a partial fill leaves it to the stored state).
     if (e.remaining <= 0 || e.kind === "cancelled" || e.kind === "expired" || e.kind === "rejected") acceptedOrders.delete(e.orderId);
-    else acceptedOrders.set(e.orderId, { ...pending, remaining: e.remaining });
   }
 
-  async function pushOrders(accepted: readonly ExecutionEvent[]): Promise<void> {
-    const seqOf = new Map(accepted.map((e) => [e.orderId, e.seq]));
+  async function pushOrders(seqOf: ReadonlyMap<string, number>): Promise<void> {
     // The stored order is the truth (the events only spared the look-up of orders filled at once): it is open with headcount left.
     const orders = (await repo.demandOrders([...seqOf.keys()])).filter((o) => o.state === "open" && o.remaining > 0);
     const today = shanghaiDate(now());
-    const recipientsOf = new Map<string, Promise<string[]>>();
+    const suppliers = oncePerQuery(repo.suppliersFor);
     for (const o of orders) {
       const m = parseMarketId(o.market);
       if (!m.ok) continue;
-      const query = { owner: o.organisationId, skill: m.value.skill, district: m.value.district, minCertificate: o.minCertificate, minColour: o.minColour, excluded: [...o.excludedSuppliers].sort(), today };
-      const key = JSON.stringify(query);
-      let recipients = recipientsOf.get(key);
-      if (recipients === undefined) {
-        recipients = repo.suppliersFor(query);
-        recipientsOf.set(key, recipients);
-      }
-      const to = await recipients;
+      const to = await suppliers({ owner: o.organisationId, skill: m.value.skill, district: m.value.district, minCertificate: o.minCertificate, minColour: o.minColour, excluded: [...o.excludedSuppliers].sort(), today });
       if (to.length === 0) continue;
       bus.publish({
         type: "order.opportunity", seq: seqOf.get(o.id) ?? 0, at: shanghaiIso(now()), recipients: to, orderId: o.id, market: o.market, remaining: o.remaining,
