@@ -5,6 +5,7 @@
  * English switch); the data from the public API; nothing from another origin.
  */
 import { readFileSync } from "node:fs";
+import { pageShell } from "./page-shell";
 
 export type AgenciesPage = "directory" | "agency" | "settings";
 
@@ -13,30 +14,15 @@ export const agenciesJs = readFileSync(new URL("./assets/agencies.js", import.me
 export const agenciesCss = readFileSync(new URL("./assets/agencies.css", import.meta.url), "utf8");
 
 function shell(page: AgenciesPage, main: string): string {
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Shiftex</title>
-<link rel="stylesheet" href="/assets/trade.css">
-<link rel="stylesheet" href="/assets/agencies.css">
-<script src="/assets/kit.js" defer></script>
-<script src="/assets/agencies.js" defer></script>
-</head>
-<body data-page="${page}">
-<header class="top"><div class="bar">
-    <span class="brand">Shiftex</span>
-    <nav aria-label="Shiftex"><a href="/agencies" data-t="navAgencies"${page === "directory" ? ' aria-current="page"' : ""}></a><a href="/trust/settings" data-t="navSettings"${page === "settings" ? ' aria-current="page"' : ""}></a></nav>
-    <button id="lang" type="button" class="link" lang="en">English</button>
-</div></header>
-<main id="app">
-${main}
-  <div id="error" class="error" role="alert" hidden></div>
-</main>
-<noscript>Shiftex 需要启用 JavaScript。Shiftex needs JavaScript.</noscript>
-</body>
-</html>`;
+  return pageShell({
+    page,
+    styles: ["/assets/trade.css", "/assets/agencies.css"],
+    scripts: ["/assets/kit.js", "/assets/agencies.js"],
+    nav: [
+      { href: "/agencies", key: "navAgencies", current: page === "directory" },
+      { href: "/trust/settings", key: "navSettings", current: page === "settings" },
+    ],
+  }, main);
 }
 
 const directory = shell("directory", `  <h1 data-t="dirTitle"></h1>

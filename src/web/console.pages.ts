@@ -12,6 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { echartsAsset } from "./vendor";
+import { pageShell, SIGNED_IN_BAR } from "./page-shell";
 
 export type ConsolePage = "login" | "reconciliation" | "disputes" | "ledger" | "payments" | "charts";
 
@@ -28,35 +29,18 @@ const NAV: { page: Exclude<ConsolePage, "login">; href: string; key: string }[] 
 ];
 
 function shell(page: ConsolePage, main: string): string {
-  const nav = page === "login" ? "" : `
-    <nav aria-label="Shiftex">${NAV.map((n) => `<a href="${n.href}" data-t="${n.key}"${n.page === page ? ' aria-current="page"' : ""}></a>`).join("")}</nav>
-    <span class="who" id="who"></span>
-    <button id="signout" type="button" class="link" data-t="signOut"></button>`;
-  const charts = page === "charts" ? `\n<script src="${echartsAsset().path}" defer></script>` : "";
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Shiftex</title>
-<link rel="stylesheet" href="/assets/trade.css">
-<link rel="stylesheet" href="/assets/console.css">${charts}
-<script src="/assets/kit.js" defer></script>
-<script src="/assets/console.js" defer></script>
-</head>
-<body data-page="${page}" class="console">
-<header class="top"><div class="bar">
-    <span class="brand">Shiftex <span data-t="consoleBrand"></span></span>${nav}
-    <button id="lang" type="button" class="link" lang="en">English</button>
-</div></header>
-<main id="app"${page === "login" ? ' class="narrow"' : ""} hidden>
-${main}
-  <div id="note" class="note" role="status" hidden></div>
-  <div id="error" class="error" role="alert" hidden></div>
-</main>
-<noscript>Shiftex 需要启用 JavaScript。Shiftex needs JavaScript.</noscript>
-</body>
-</html>`;
+  const signedIn = page !== "login";
+  return pageShell({
+    page,
+    styles: ["/assets/trade.css", "/assets/console.css"],
+    scripts: [...(page === "charts" ? [echartsAsset().path] : []), "/assets/kit.js", "/assets/console.js"],
+    nav: signedIn ? NAV.map((n) => ({ href: n.href, key: n.key, current: n.page === page })) : [],
+    brand: ' <span data-t="consoleBrand"></span>',
+    bar: signedIn ? SIGNED_IN_BAR : "",
+    bodyClass: "console",
+    mainAttrs: page === "login" ? ' class="narrow" hidden' : " hidden",
+    note: true,
+  }, main);
 }
 
 const providerSelect = (id: string) => `<select id="${id}"><option value="offline" data-t="provider_offline"></option><option value="stripe" data-t="provider_stripe"></option></select>`;

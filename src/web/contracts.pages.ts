@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { pageShell, WHO } from "./page-shell";
 
 export type ContractsPage = "site" | "timesheets" | "staffing";
 
@@ -22,32 +23,15 @@ const NAV: { page: ContractsPage | "trade"; href: string; key: string }[] = [
 ];
 
 function shell(page: ContractsPage, main: string): string {
-  const scripts = `${page === "site" ? `<script src="/assets/qrcode.js" defer></script>\n` : ""}<script src="/assets/kit.js" defer></script>\n<script src="/assets/contracts.js" defer></script>`;
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Shiftex</title>
-<link rel="stylesheet" href="/assets/trade.css">
-<link rel="stylesheet" href="/assets/contracts.css">
-${scripts}
-</head>
-<body data-page="${page}">
-<header class="top"><div class="bar">
-    <span class="brand">Shiftex</span>
-    <nav aria-label="Shiftex">${NAV.map((n) => `<a href="${n.href}" data-t="${n.key}" data-nav="${n.page}"${n.page === page ? ' aria-current="page"' : ""}></a>`).join("")}</nav>
-    <span class="who" id="who"></span>
-    <button id="lang" type="button" class="link" lang="en">English</button>
-</div></header>
-<main id="app" hidden>
-${main}
-  <div id="note" class="note" role="status" hidden></div>
-  <div id="error" class="error" role="alert" hidden></div>
-</main>
-<noscript>Shiftex 需要启用 JavaScript。Shiftex needs JavaScript.</noscript>
-</body>
-</html>`;
+  return pageShell({
+    page,
+    styles: ["/assets/trade.css", "/assets/contracts.css"],
+    scripts: [...(page === "site" ? ["/assets/qrcode.js"] : []), "/assets/kit.js", "/assets/contracts.js"],
+    nav: NAV.map((n) => ({ href: n.href, key: n.key, current: n.page === page, attrs: ` data-nav="${n.page}"` })),
+    bar: WHO,
+    mainAttrs: " hidden",
+    note: true,
+  }, main);
 }
 
 const site = shell("site", `  <h1 data-t="siteTitle"></h1>

@@ -9,6 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { echartsAsset } from "./vendor";
+import { pageShell } from "./page-shell";
 
 export type PublicDataPage = "prices" | "stats";
 
@@ -17,29 +18,16 @@ export const publicDataJs = readFileSync(new URL("./assets/publicdata.js", impor
 export const publicDataCss = readFileSync(new URL("./assets/publicdata.css", import.meta.url), "utf8");
 
 function shell(page: PublicDataPage, main: string): string {
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Shiftex</title>
-<link rel="stylesheet" href="/assets/publicdata.css">
-<script src="${echartsAsset().path}" defer></script>
-<script src="/assets/publicdata.js" defer></script>
-</head>
-<body data-page="${page}">
-<header class="top"><div class="bar">
-  <span class="brand">Shiftex</span>
-  <nav aria-label="Shiftex"><a href="/prices" data-t="navPrices"${page === "prices" ? ' aria-current="page"' : ""}></a><a href="/stats" data-t="navStats"${page === "stats" ? ' aria-current="page"' : ""}></a></nav>
-  <button id="lang" type="button" class="link" lang="en">English</button>
-</div></header>
-<main id="app" hidden>
-${main}
-  <div id="error" class="error" role="alert" hidden></div>
-</main>
-<noscript>Shiftex 需要启用 JavaScript。Shiftex needs JavaScript.</noscript>
-</body>
-</html>`;
+  return pageShell({
+    page,
+    styles: ["/assets/publicdata.css"],
+    scripts: [echartsAsset().path, "/assets/publicdata.js"],
+    nav: [
+      { href: "/prices", key: "navPrices", current: page === "prices" },
+      { href: "/stats", key: "navStats", current: page === "stats" },
+    ],
+    mainAttrs: " hidden",
+  }, main);
 }
 
 const totals = `<section class="panel" id="totals-panel">

@@ -6,6 +6,7 @@
  * default, English by the switch), so the markup carries keys, not words.
  */
 import { readFileSync } from "node:fs";
+import { pageShell, SIGNED_IN_BAR } from "./page-shell";
 
 export type TradePage = "login" | "market" | "orders" | "contracts" | "wallet";
 
@@ -21,33 +22,16 @@ const NAV: { page: Exclude<TradePage, "login">; href: string; key: string }[] = 
 ];
 
 function shell(page: TradePage, main: string): string {
-  const nav = page === "login" ? "" : `
-    <nav aria-label="Shiftex">${NAV.map((n) => `<a href="${n.href}" data-t="${n.key}"${n.page === page ? ' aria-current="page"' : ""}></a>`).join("")}</nav>
-    <span class="who" id="who"></span>
-    <button id="signout" type="button" class="link" data-t="signOut"></button>`;
-  return `<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Shiftex</title>
-<link rel="stylesheet" href="/assets/trade.css">
-<script src="/assets/kit.js" defer></script>
-<script src="/assets/trade.js" defer></script>
-</head>
-<body data-page="${page}">
-<header class="top"><div class="bar">
-    <span class="brand">Shiftex</span>${nav}
-    <button id="lang" type="button" class="link" lang="en">English</button>
-</div></header>
-<main id="app"${page === "login" ? ' class="narrow"' : ""} hidden>
-${main}
-  <div id="note" class="note" role="status" hidden></div>
-  <div id="error" class="error" role="alert" hidden></div>
-</main>
-<noscript>Shiftex 需要启用 JavaScript。Shiftex needs JavaScript.</noscript>
-</body>
-</html>`;
+  const signedIn = page !== "login";
+  return pageShell({
+    page,
+    styles: ["/assets/trade.css"],
+    scripts: ["/assets/kit.js", "/assets/trade.js"],
+    nav: signedIn ? NAV.map((n) => ({ href: n.href, key: n.key, current: n.page === page })) : [],
+    bar: signedIn ? SIGNED_IN_BAR : "",
+    mainAttrs: page === "login" ? ' class="narrow" hidden' : " hidden",
+    note: true,
+  }, main);
 }
 
 const login = shell("login", `  <h1 data-t="loginTitle"></h1>
