@@ -136,7 +136,7 @@ describe.skipIf(!chromiumAvailable)("operator console (Chromium, 1366×900)", ()
     await page.click("#import");
     await page.waitForSelector("#import-progress-box:not([hidden])");
     // evaluated in the page as text (the test project's types have no DOM)
-    await page.waitForFunction(`(document.getElementById("import-progress-text")?.textContent ?? "").startsWith("已导入")`);
+    await page.locator("#import-progress-text", { hasText: /^已导入/ }).waitFor(); // a locator: a string predicate is polled with eval, which the CSP refuses
     expect(await page.textContent("#import-progress-text")).toBe("已导入：新增 5 行，已有 0 行（共 5 行）");
     expect(await page.getAttribute("#import-progress", "value")).toBe("5");
     await page.waitForSelector("#imports li[data-import]");

@@ -87,7 +87,9 @@ describe.skipIf(!chromiumAvailable)("trading pages (Chromium)", () => {
     // An operator key is not for these pages.
     await page.fill("#apikey", app.key("demo operator"));
     await page.click("#signin");
-    await page.waitForFunction("document.getElementById('error').textContent.includes('工人请在工人登录页登录')");
+    // A locator, not a string predicate: Playwright polls a string with eval, which the pages' CSP refuses
+    // whenever the text is not there at the first look.
+    await page.locator("#error", { hasText: "工人请在工人登录页登录" }).waitFor();
     await signIn(page, enterpriseKey);
     expect(await page.evaluate("sessionStorage.getItem('shiftex.apiKey')")).toBe(enterpriseKey);
     expect(await page.evaluate("localStorage.getItem('shiftex.apiKey')")).toBeNull();
